@@ -1,0 +1,34 @@
+# Two commands a newcomer needs: `make run` and `make test`. Both bootstrap what they need.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PY_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+
+.PHONY: run test bootstrap migrate lint clean
+
+bootstrap: $(PY_STAMP) $(NODE_STAMP)
+
+$(PY_STAMP): pyproject.toml requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+run: bootstrap
+	$(PY) -m app.cli run
+
+test: bootstrap
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+migrate: bootstrap
+	$(PY) -m app.cli migrate
+
+lint: bootstrap
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache
