@@ -1,0 +1,22 @@
+"""Text helpers shared by search and URLs."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_NON_SLUG = re.compile(r"[^a-z0-9]+")
+_SPACES = re.compile(r"\s+")
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents so "Fontanería" and "fontaneria" compare equal."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _SPACES.sub(" ", stripped).strip()
+
+
+def slugify(text: str, max_length: int = 60) -> str:
+    """A readable URL part: "Fontanería L'Eixample" -> "fontaneria-l-eixample"."""
+    slug = _NON_SLUG.sub("-", fold(text)).strip("-")
+    return slug[:max_length].rstrip("-")
