@@ -1,0 +1,67 @@
+from piccolo.columns import Boolean, DoublePrecision, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns.base import OnDelete
+from piccolo.table import Table
+
+from app.accounts.tables import UserAccount
+from app.catalog.rules import ServiceLocation
+
+
+class Neighbourhood(Table):
+    name = Varchar(length=80)
+    slug = Varchar(length=80, unique=True)
+    latitude = DoublePrecision()
+    longitude = DoublePrecision()
+
+
+class Category(Table):
+    name = Varchar(length=80)
+    slug = Varchar(length=80, unique=True)
+    description = Text(default="")
+    position = Integer(default=0)
+
+
+class Provider(Table):
+    slug = Varchar(length=80, unique=True)
+    name = Varchar(length=120)
+    description = Text(default="")
+    owner = ForeignKey(UserAccount, null=False, on_delete=OnDelete.restrict, index=True)
+    neighbourhood = ForeignKey(Neighbourhood, null=True, on_delete=OnDelete.set_null)
+    address = Varchar(length=200, default="")
+    phone = Varchar(length=40, default="")
+    is_verified = Boolean(default=False, index=True)
+    verified_at = Timestamptz(null=True, default=None)
+    # Accent- and case-folded words of the name, services and categories, for search.
+    search_text = Text(default="")
+    created_at = Timestamptz()
+
+
+class ProviderServiceArea(Table, tablename="provider_service_area"):
+    """A neighbourhood a provider travels to (unique per provider: see the raw index migration)."""
+
+    provider = ForeignKey(Provider, null=False, on_delete=OnDelete.cascade)
+    neighbourhood = ForeignKey(Neighbourhood, null=False, on_delete=OnDelete.cascade)
+
+
+class Service(Table):
+    provider = ForeignKey(Provider, null=False, on_delete=OnDelete.cascade, index=True)
+    category = ForeignKey(Category, null=False, on_delete=OnDelete.restrict)
+    name = Varchar(length=120)
+    description = Text(default="")
+    duration_minutes = Integer()
+    online_price_cents = Integer()
+    list_price_cents = Integer()
+    location = Varchar(length=20, choices=ServiceLocation)
+    capacity = Integer(default=1)
+    is_archived = Boolean(default=False)
+    position = Integer(default=0)
+    created_at = Timestamptz()
+
+
+class ProviderPhoto(Table, tablename="provider_photo"):
+    provider = ForeignKey(Provider, null=False, on_delete=OnDelete.cascade, index=True)
+    image_key = Varchar(length=40, unique=True)
+    width = Integer()
+    height = Integer()
+    alt_text = Varchar(length=200, default="")
+    position = Integer(default=0)
+    created_at = Timestamptz()

@@ -1,0 +1,108 @@
+"""The database engine, chosen from DATABASE_URL and shared by every table.
+
+SQLite (the default) and PostgreSQL (production) differ in three places the rest of the code
+must not care about: how a read-then-write transaction takes its lock, how a unique violation
+looks, and whether there is a connection pool. Those differences live here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from asyncpg.exceptions import UniqueViolationError
+from piccolo.apps.migrations.tables import Migration
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+# Seconds a writer waits for SQLite's lock before giving up with "database is locked".
+SQLITE_BUSY_TIMEOUT_SECONDS = 10
+_SQLITE_UNIQUE_CODES = {sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY}
+
+_engine: Engine | None = None
+
+
+def sqlite_path(database_url: str) -> Path | None:
+    """The file behind a ``sqlite:///path`` URL (``sqlite:////abs`` or ``sqlite:///rel``), else None."""
+    parts = urlsplit(database_url)
+    if parts.scheme != "sqlite":
+        return None
+    return Path(unquote(parts.path[1:] if parts.path.startswith("/") else parts.path))
+
+
+def engine_from_url(database_url: str) -> Engine:
+    path = sqlite_path(database_url)
+    if path is not None:
+        return SQLiteEngine(path=str(path), timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
+    return PostgresEngine(config={"dsn": database_url})
+
+
+def bind(engine: Engine) -> None:
+    """Point every table (ours and Piccolo's migration log) at ``engine``."""
+    from app.piccolo_app import APP_CONFIG
+
+    global _engine
+    _engine = engine
+    for table in [*APP_CONFIG.table_classes, Migration]:
+        table._meta.db = engine
+
+
+def current_engine() -> Engine:
+    if _engine is None:
+        raise RuntimeError("app.database.bind() has not been called")
+    return _engine
+
+
+def is_sqlite(engine: Engine | None = None) -> bool:
+    return (engine or current_engine()).engine_type == "sqlite"
+
+
+def transaction():
+    """A write transaction that takes its lock up front.
+
+    On SQLite a deferred transaction that reads and then writes fails with "database is locked"
+    under concurrency; BEGIN IMMEDIATE queues writers instead. PostgreSQL relies on conditional
+    writes and unique indexes for correctness.
+    """
+    engine = current_engine()
+    if isinstance(engine, SQLiteEngine):
+        return engine.transaction(transaction_type=TransactionType.immediate)
+    return engine.transaction()
+
+
+def is_unique_violation(exc: BaseException) -> bool:
+    """True when ``exc`` is a unique-constraint violation on either engine."""
+    if isinstance(exc, UniqueViolationError):
+        return True
+    if isinstance(exc, sqlite3.IntegrityError):
+        return getattr(exc, "sqlite_errorcode", None) in _SQLITE_UNIQUE_CODES
+    return False
+
+
+async def database_is_reachable(timeout_seconds: float = 3.0) -> bool:
+    try:
+        async with asyncio.timeout(timeout_seconds):
+            rows = await current_engine().run_ddl("SELECT 1 AS ok")
+    except Exception:  # any failure to reach the database means "unreachable" to a health check
+        return False
+    return bool(rows) and rows[0]["ok"] == 1
+
+
+async def prepare(engine: Engine) -> None:
+    """One-time database settings made at bootstrap: SQLite's write-ahead log persists in the file."""
+    if isinstance(engine, SQLiteEngine):
+        Path(engine.path).parent.mkdir(parents=True, exist_ok=True)
+        await engine.run_ddl("PRAGMA journal_mode=WAL")
+
+
+async def open_pool(engine: Engine, max_size: int = 10) -> None:
+    if isinstance(engine, PostgresEngine):
+        await engine.start_connection_pool(max_size=max_size)
+
+
+async def close_pool(engine: Engine) -> None:
+    if isinstance(engine, PostgresEngine):
+        await engine.close_connection_pool()

@@ -1,0 +1,25 @@
+"""The one Piccolo app: every domain's tables; migrations live in ../migrations."""
+
+from piccolo.conf.apps import AppConfig
+
+from app.accounts.tables import ThrottleEvent, UserAccount, UserSession
+from app.catalog.tables import Category, Neighbourhood, Provider, ProviderPhoto, ProviderServiceArea, Service
+from app.settings import PROJECT_ROOT
+
+APP_CONFIG = AppConfig(
+    app_name="cityloop",
+    migrations_folder_path=str(PROJECT_ROOT / "migrations"),
+    table_classes=[
+        UserAccount,
+        UserSession,
+        ThrottleEvent,
+        Neighbourhood,
+        Category,
+        Provider,
+        ProviderServiceArea,
+        Service,
+        ProviderPhoto,
+    ],
+    migration_dependencies=[],
+    commands=[],
+)
