@@ -1,0 +1,58 @@
+"""Account rules that need no database or framework: passwords, emails, where to go after sign-in."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from email_validator import EmailNotValidError, validate_email
+
+from app.accounts.identity import Role
+
+PASSWORD_MIN_LENGTH = 10
+PASSWORD_MAX_LENGTH = 256
+
+PASSWORD_TOO_SHORT = f"Use at least {PASSWORD_MIN_LENGTH} characters."
+PASSWORD_TOO_LONG = f"Use at most {PASSWORD_MAX_LENGTH} characters."
+PASSWORD_IS_EMAIL = "Don't use your email address as your password."
+EMAIL_INVALID = "Enter an email address like name@example.com."
+
+
+def password_problem(password: str, *, email: str = "") -> str | None:
+    """Why ``password`` can't be used, or None when it is acceptable.
+
+    Length is what makes a password strong (NIST SP 800-63B); we add no composition rules.
+    """
+    if len(password) < PASSWORD_MIN_LENGTH:
+        return PASSWORD_TOO_SHORT
+    if len(password) > PASSWORD_MAX_LENGTH:
+        return PASSWORD_TOO_LONG
+    if email and password.strip().casefold() == email.strip().casefold():
+        return PASSWORD_IS_EMAIL
+    return None
+
+
+def normalise_email(raw: str) -> str:
+    """The one spelling an account's email is stored and looked up under.
+
+    Raises ValueError with EMAIL_INVALID when ``raw`` is not an email address.
+    """
+    try:
+        checked = validate_email(raw.strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValueError(EMAIL_INVALID) from exc
+    return checked.normalized.casefold()
+
+
+def safe_next_path(candidate: str | None) -> str | None:
+    """``candidate`` if it is a path on this site, else None (no open redirects to other hosts)."""
+    if not candidate or not candidate.startswith("/") or candidate.startswith("//") or "\\" in candidate:
+        return None
+    parts = urlsplit(candidate)
+    if parts.scheme or parts.netloc or any(ord(ch) < 32 for ch in candidate):
+        return None
+    return candidate
+
+
+def home_path_for(role: Role) -> str:
+    """Where a person lands after signing in when no page asked for them."""
+    return "/dashboard" if role is Role.provider else "/"

@@ -1,0 +1,212 @@
+"""Writes for accounts: sign-up, sign-in, password changes, sessions and rate-limit counters.
+
+Each public function owns its transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from app import database
+from app.accounts import passwords
+from app.accounts.identity import CurrentUser, Role
+from app.accounts.queries import account_by_email, account_by_id, current_user_from_row, throttle_attempts
+from app.accounts.rules import password_problem
+from app.accounts.tables import ThrottleEvent, UserAccount, UserSession
+from app.accounts.throttle import ThrottleRule, login_buckets, signup_buckets
+from app.catalog.services import provider_create
+from app.shared.errors import ConflictError, DomainError, TooManyAttemptsError
+
+EMAIL_TAKEN = "An account with this email already exists. Log in instead, or use another email."
+LOGIN_FAILED = "That email and password don't match an account. Check them and try again."
+ACCOUNT_SUSPENDED = "This account is suspended, so it can't sign in. Contact Cityloop support for help."
+CURRENT_PASSWORD_WRONG = "That isn't your current password."
+TOO_MANY_ATTEMPTS = "Too many attempts from here. For your security, wait {minutes} and try again."
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderSignUp:
+    business_name: str
+    neighbourhood_id: int
+
+
+# --- rate limits -------------------------------------------------------------------------------
+
+
+def _wait_words(seconds: int) -> str:
+    minutes = max(1, -(-seconds // 60))
+    return "a minute" if minutes == 1 else f"{minutes} minutes"
+
+
+async def throttle_check(buckets: tuple[str, ...], *, rule: ThrottleRule, now: datetime) -> None:
+    """Raise TooManyAttemptsError when any bucket has used up its attempts in the rule's window."""
+    attempts = await throttle_attempts(buckets, since=rule.window_start(now))
+    blocked = [oldest for count, oldest in attempts.values() if rule.is_exceeded(count)]
+    if blocked:
+        retry_after = max(rule.retry_after_seconds(oldest, now) for oldest in blocked)
+        raise TooManyAttemptsError(
+            TOO_MANY_ATTEMPTS.format(minutes=_wait_words(retry_after)), retry_after_seconds=retry_after
+        )
+
+
+async def throttle_record(buckets: tuple[str, ...], *, now: datetime) -> None:
+    await ThrottleEvent.insert(*(ThrottleEvent(bucket=bucket, created_at=now) for bucket in buckets))
+
+
+async def throttle_clear(bucket: str) -> None:
+    await ThrottleEvent.delete().where(ThrottleEvent.bucket == bucket)
+
+
+async def throttle_purge(*, before: datetime) -> None:
+    await ThrottleEvent.delete().where(ThrottleEvent.created_at < before)
+
+
+# --- accounts ----------------------------------------------------------------------------------
+
+
+async def account_sign_up(
+    *,
+    email: str,
+    display_name: str,
+    password: str,
+    ip: str,
+    rule: ThrottleRule,
+    now: datetime,
+    provider: ProviderSignUp | None = None,
+) -> CurrentUser:
+    """Create a resident account, or a provider account with its unverified provider profile.
+
+    ``email`` is already normalised. Every attempt counts against the sign-up rate limit.
+    """
+    buckets = signup_buckets(ip, email)
+    await throttle_check(buckets, rule=rule, now=now)
+    await throttle_record(buckets, now=now)
+    if problem := password_problem(password, email=email):
+        raise DomainError(problem, field="password")
+    password_hash = await passwords.hash_password(password)
+    role = Role.provider if provider else Role.resident
+    try:
+        async with database.transaction():
+            if await account_by_email(email):
+                raise ConflictError(EMAIL_TAKEN, field="email")
+            rows = await UserAccount.insert(
+                UserAccount(
+                    email=email,
+                    display_name=display_name,
+                    password_hash=password_hash,
+                    role=role.value,
+                    is_active=True,
+                    created_at=now,
+                )
+            ).returning(UserAccount.id)
+            account_id = rows[0]["id"]
+            if provider:
+                await provider_create(
+                    owner_id=account_id,
+                    name=provider.business_name,
+                    neighbourhood_id=provider.neighbourhood_id,
+                    now=now,
+                )
+    except Exception as exc:
+        # Two sign-ups with one email racing past the check: the unique index decides.
+        if database.is_unique_violation(exc) and await account_by_email(email):
+            raise ConflictError(EMAIL_TAKEN, field="email") from exc
+        raise
+    return CurrentUser(id=account_id, email=email, display_name=display_name, role=role)
+
+
+async def account_authenticate(
+    *, email: str, password: str, ip: str, rule: ThrottleRule, now: datetime
+) -> CurrentUser:
+    """The account behind ``email`` and ``password``; the same error whether the email exists or not."""
+    buckets = login_buckets(ip, email)
+    await throttle_check(buckets, rule=rule, now=now)
+    row = await account_by_email(email)
+    matches, needs_rehash = await passwords.verify_password(row["password_hash"] if row else None, password)
+    if not matches or row is None:
+        await throttle_record(buckets, now=now)
+        raise DomainError(LOGIN_FAILED)
+    if not row["is_active"]:
+        raise DomainError(ACCOUNT_SUSPENDED)
+    changes: dict = {UserAccount.last_login_at: now}
+    if needs_rehash:
+        changes[UserAccount.password_hash] = await passwords.hash_password(password)
+    await UserAccount.update(changes).where(UserAccount.id == row["id"])
+    await throttle_clear(buckets[1])
+    return current_user_from_row(row)
+
+
+async def account_change_password(
+    *,
+    account_id: int,
+    current_password: str,
+    new_password: str,
+    rule: ThrottleRule,
+    now: datetime,
+) -> None:
+    """Replace the password and end every session of the account (the caller starts a fresh one).
+
+    Wrong current passwords count like failed sign-ins, so a borrowed session can't guess it.
+    """
+    buckets = (f"password:account:{account_id}",)
+    await throttle_check(buckets, rule=rule, now=now)
+    row = await account_by_id(account_id)
+    matches, _ = await passwords.verify_password(row["password_hash"] if row else None, current_password)
+    if not matches or row is None:
+        await throttle_record(buckets, now=now)
+        raise DomainError(CURRENT_PASSWORD_WRONG, field="current_password")
+    if problem := password_problem(new_password, email=row["email"]):
+        raise DomainError(problem, field="new_password")
+    new_hash = await passwords.hash_password(new_password)
+    async with database.transaction():
+        await UserAccount.update({UserAccount.password_hash: new_hash}).where(UserAccount.id == account_id)
+        await sessions_revoke_for_account(account_id=account_id)
+
+
+# --- sessions ----------------------------------------------------------------------------------
+
+
+def session_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def session_create(*, account_id: int | None, data: dict, now: datetime, lifetime: timedelta) -> str:
+    """A new session; returns the token for the cookie (only its hash is stored)."""
+    token = secrets.token_urlsafe(32)
+    await UserSession.insert(
+        UserSession(
+            token_hash=session_token_hash(token),
+            account=account_id,
+            data=json.dumps(data),
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + lifetime,
+        )
+    )
+    return token
+
+
+async def session_save(*, token_hash: str, data: dict, now: datetime, lifetime: timedelta) -> None:
+    await UserSession.update(
+        {
+            UserSession.data: json.dumps(data),
+            UserSession.last_seen_at: now,
+            UserSession.expires_at: now + lifetime,
+        }
+    ).where(UserSession.token_hash == token_hash)
+
+
+async def session_delete(token_hash: str) -> None:
+    await UserSession.delete().where(UserSession.token_hash == token_hash)
+
+
+async def sessions_revoke_for_account(*, account_id: int) -> None:
+    await UserSession.delete().where(UserSession.account == account_id)
+
+
+async def sessions_purge_expired(*, now: datetime) -> None:
+    await UserSession.delete().where(UserSession.expires_at <= now)

@@ -1,0 +1,75 @@
+import pytest
+
+from app.accounts.identity import CurrentUser, Role
+from app.accounts.rules import (
+    EMAIL_INVALID,
+    PASSWORD_IS_EMAIL,
+    PASSWORD_TOO_LONG,
+    PASSWORD_TOO_SHORT,
+    home_path_for,
+    normalise_email,
+    password_problem,
+    safe_next_path,
+)
+
+
+@pytest.mark.parametrize(
+    ("password", "problem"),
+    [
+        ("short", PASSWORD_TOO_SHORT),
+        ("123456789", PASSWORD_TOO_SHORT),
+        ("1234567890", None),
+        ("a sentence is a good password", None),
+        ("x" * 257, PASSWORD_TOO_LONG),
+        ("x" * 256, None),
+    ],
+)
+def test_passwords_need_at_least_ten_characters(password, problem):
+    assert password_problem(password) == problem
+
+
+def test_the_email_address_itself_is_not_a_password():
+    assert password_problem("Ana.Garcia@Example.com", email="ana.garcia@example.com") == PASSWORD_IS_EMAIL
+
+
+def test_emails_are_stored_in_one_spelling():
+    assert normalise_email("  Ana.Garcia@EXAMPLE.com ") == "ana.garcia@example.com"
+
+
+@pytest.mark.parametrize("raw", ["", "ana", "ana@", "@example.com", "ana@@example.com", "ana example@x.com"])
+def test_malformed_emails_are_refused_with_a_readable_message(raw):
+    with pytest.raises(ValueError, match=EMAIL_INVALID):
+        normalise_email(raw)
+
+
+@pytest.mark.parametrize("path", ["/account", "/dashboard?tab=today", "/"])
+def test_local_paths_are_safe_places_to_return_to(path):
+    assert safe_next_path(path) == path
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        None,
+        "",
+        "https://evil.example/",
+        "//evil.example/x",
+        "/\\evil.example",
+        "account",
+        "javascript:alert(1)",
+        "/ok\r\nSet-Cookie: x=1",
+    ],
+)
+def test_other_sites_and_odd_paths_are_never_returned_to(path):
+    assert safe_next_path(path) is None
+
+
+def test_providers_land_on_their_dashboard_and_everyone_else_on_the_home_page():
+    assert home_path_for(Role.provider) == "/dashboard"
+    assert home_path_for(Role.resident) == "/"
+    assert home_path_for(Role.admin) == "/"
+
+
+def test_a_user_is_greeted_by_first_name_and_roles_have_labels():
+    assert CurrentUser(1, "a@example.com", "Lucía Navarro", Role.resident).first_name == "Lucía"
+    assert Role.admin.label == "Administrator"
