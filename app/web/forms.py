@@ -1,0 +1,40 @@
+"""WTForms on Litestar: read the posted form, and put domain errors next to the field they concern."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from litestar import Request
+from wtforms import Form
+
+from app.shared.errors import DomainError
+
+
+class FormInput:
+    """Litestar's form multidict with the ``getlist`` WTForms expects."""
+
+    def __init__(self, data) -> None:
+        self._data = data
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._data
+
+    def getlist(self, name: str) -> list:
+        return self._data.getall(name, [])
+
+
+async def bind_form(form_class: type[Form], request: Request, **kwargs) -> Form:
+    return form_class(FormInput(await request.form()), **kwargs)
+
+
+def add_domain_error(form: Form, error: DomainError) -> None:
+    if error.field and error.field in form:
+        form[error.field].errors = [*form[error.field].errors, error.message]
+    else:
+        form.form_errors.append(error.message)

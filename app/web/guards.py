@@ -1,0 +1,36 @@
+"""Route guards: who may reach a handler. Anonymous visitors are sent to sign in (see errors.py)."""
+
+from __future__ import annotations
+
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+
+from app.accounts.identity import CurrentUser, Role
+
+NOT_YOUR_AREA = "This part of Cityloop is for {who}. You're signed in as {role}."
+_AUDIENCE = {Role.provider: "providers", Role.admin: "administrators", Role.resident: "residents"}
+
+
+def current_user(connection: ASGIConnection) -> CurrentUser | None:
+    return connection.scope.get("user")
+
+
+def requires_login(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    if current_user(connection) is None:
+        raise NotAuthorizedException("Log in to continue.")
+
+
+def requires_role(*roles: Role):
+    def guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+        requires_login(connection, handler)
+        user = current_user(connection)
+        if user.role not in roles:
+            raise PermissionDeniedException(
+                NOT_YOUR_AREA.format(
+                    who=" and ".join(_AUDIENCE[r] for r in roles), role=f"a {user.role.value}"
+                )
+            )
+
+    guard.__name__ = f"requires_{'_or_'.join(r.value for r in roles)}"
+    return guard

@@ -1,0 +1,62 @@
+"""Static files: our own under /static, npm-installed front-end packages under /vendor.
+
+URLs carry a short content hash (``?v=``) so files can be cached for a year and still change
+the moment a deploy changes them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from litestar.datastructures import CacheControlHeader
+from litestar.router import Router
+from litestar.static_files import create_static_files_router
+
+from app.settings import PROJECT_ROOT
+from app.web.sessions import STATELESS_ROUTE_OPT
+
+STATIC_DIR = PROJECT_ROOT / "static"
+VENDOR_DIR = PROJECT_ROOT / "node_modules" / "htmx.org" / "dist"
+MOUNTS = {"/static": STATIC_DIR, "/vendor": VENDOR_DIR}
+REQUIRED_VENDOR_FILES = ("htmx.min.js",)
+ONE_YEAR = 365 * 24 * 3600
+
+
+class MissingAssetsError(RuntimeError):
+    pass
+
+
+class StaticAssets:
+    def __init__(self, mounts: dict[str, Path] = MOUNTS) -> None:
+        self.mounts = mounts
+        self._versions: dict[str, tuple[float, str]] = {}
+        missing = [name for name in REQUIRED_VENDOR_FILES if not (mounts["/vendor"] / name).is_file()]
+        if missing:
+            raise MissingAssetsError(
+                f"{', '.join(missing)} not found in {mounts['/vendor']}: run `npm ci` (or `make run`) first."
+            )
+
+    def url(self, path: str) -> str:
+        """``/static/css/site.css`` -> ``/static/css/site.css?v=1a2b3c4d``."""
+        prefix, _, relative = path.lstrip("/").partition("/")
+        file = self.mounts[f"/{prefix}"] / relative
+        mtime = file.stat().st_mtime
+        cached = self._versions.get(path)
+        if cached is None or cached[0] != mtime:
+            digest = hashlib.sha256(file.read_bytes()).hexdigest()[:10]
+            cached = self._versions[path] = (mtime, digest)
+        return f"{path}?v={cached[1]}"
+
+    def routers(self) -> list[Router]:
+        return [
+            create_static_files_router(
+                path=prefix,
+                directories=[directory],
+                name=prefix.strip("/"),
+                cache_control=CacheControlHeader(max_age=ONE_YEAR, public=True),
+                opt=STATELESS_ROUTE_OPT,
+                include_in_schema=False,
+            )
+            for prefix, directory in self.mounts.items()
+        ]

@@ -1,0 +1,62 @@
+"""Jinja2 set-up: one place for money, local time, images, the signed-in user and flash messages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import partial
+
+from babel.dates import format_datetime
+from jinja2 import StrictUndefined, Undefined, pass_context
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.template.config import TemplateConfig
+
+from app.media.storage import image_src, image_srcset
+from app.settings import PROJECT_ROOT, Settings
+from app.shared.citytime import to_city
+from app.shared.money import format_money
+from app.web.flash import pop_flashes
+from app.web.static import StaticAssets
+
+TEMPLATES_DIR = PROJECT_ROOT / "templates"
+
+
+def template_config(settings: Settings, assets: StaticAssets) -> TemplateConfig:
+    city = settings.city
+
+    def city_time(instant: datetime, pattern: str = "EEE d MMM, HH:mm") -> str:
+        return format_datetime(to_city(instant, city.zone), pattern, locale=city.locale)
+
+    @pass_context
+    def current_user(context):
+        return context["request"].scope.get("user")
+
+    @pass_context
+    def session_known(context) -> bool:
+        # False for requests that never reached the session middleware (e.g. a mistyped URL's 404).
+        return "user" in context["request"].scope
+
+    @pass_context
+    def flashes(context):
+        return pop_flashes(context["request"])
+
+    def configure(engine: JinjaTemplateEngine) -> None:
+        env = engine.engine
+        env.trim_blocks = True
+        env.lstrip_blocks = True
+        # Outside production a missing variable is a bug to see at once, not an empty string.
+        env.undefined = Undefined if settings.is_production else StrictUndefined
+        env.globals.update(
+            city=city,
+            static=assets.url,
+            current_user=current_user,
+            session_known=session_known,
+            flashes=flashes,
+            image_src=image_src,
+            image_srcset=image_srcset,
+        )
+        env.filters.update(
+            money=partial(format_money, currency=city.currency, locale=city.locale),
+            city_time=city_time,
+        )
+
+    return TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine, engine_callback=configure)
