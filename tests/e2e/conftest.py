@@ -1,0 +1,134 @@
+"""Browser journeys: the real server (uvicorn) and Debian's chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from app.cli import server_command
+from app.settings import PROJECT_ROOT
+from tests.conftest import TEST_SECRET_KEY, unavailable
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+EXPECTED_CLIENT_ERROR = re.compile(r"Failed to load resource: the server responded with a status of 4\d\d")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until_healthy(url: str, process: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with code {process.returncode} during start-up")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} did not become healthy within {timeout} s")
+
+
+@dataclass
+class LiveServer:
+    url: str
+    database_path: Path
+
+
+@pytest.fixture(scope="module")
+def live_server(sqlite_template, tmp_path_factory) -> Iterator[LiveServer]:
+    """The production ASGI stack under uvicorn on a free loopback port, with its own database."""
+    workdir = tmp_path_factory.mktemp("live")
+    database_path = workdir / "cityloop.sqlite3"
+    shutil.copyfile(sqlite_template, database_path)
+    port = free_port()
+    env = {
+        **os.environ,
+        "APP_ENV": "test",
+        "SECRET_KEY": TEST_SECRET_KEY,
+        "DATABASE_URL": f"sqlite:///{database_path}",
+        "MEDIA_ROOT": str(workdir / "media"),
+    }
+    log = (workdir / "server.log").open("w")
+    process = subprocess.Popen(
+        server_command(port),
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(url, process)
+        yield LiveServer(url=url, database_path=database_path)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def chromium(request) -> Iterator:
+    path = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(path).exists():
+        unavailable("browser tests need Debian's chromium at /usr/bin/chromium (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def phone(chromium, request) -> Iterator:
+    """A phone-sized page that fails the test on any console error (CSP violations included)."""
+    context = chromium.new_context(
+        viewport={"width": 360, "height": 800}, device_scale_factor=2, is_mobile=True
+    )
+    page = context.new_page()
+    errors: list[str] = []
+
+    def on_console(message) -> None:
+        # Chromium logs every 4xx document as an error; a form answered with 422 is expected here.
+        if message.type == "error" and not EXPECTED_CLIENT_ERROR.match(message.text):
+            errors.append(message.text)
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    call = getattr(request.node, "rep_call", None)
+    if call is not None and call.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+    assert not errors, f"the browser reported errors: {errors}"
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report

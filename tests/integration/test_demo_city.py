@@ -1,0 +1,66 @@
+"""The demo city loads into an empty database once, and never in production."""
+
+import pytest
+
+from app.accounts import services
+from app.accounts.tables import UserAccount
+from app.catalog.queries import listed_providers, provider_owned_by
+from app.catalog.tables import Category, Neighbourhood, Provider, ProviderPhoto, Service
+from app.demo.data import DEMO_PASSWORD, PROVIDER, UNVERIFIED_PROVIDERS
+from app.demo.loader import DemoRefusedError, load_demo_city
+from tests.conftest import TEST_NOW, TEST_SECRET_KEY, settings_for
+from tests.factories import GENEROUS
+
+
+async def test_the_demo_city_fills_an_empty_database_once(settings):
+    assert await load_demo_city(settings, now=TEST_NOW) is True
+    counts = (await Neighbourhood.count(), await Category.count(), await Provider.count())
+    assert counts == (12, 8, 40)
+    assert await Provider.count().where(Provider.is_verified.eq(True)) == 40 - len(UNVERIFIED_PROVIDERS)
+    services_ok = await Service.select(Service.online_price_cents, Service.list_price_cents)
+    assert all(0 < s["online_price_cents"] <= s["list_price_cents"] for s in services_ok)
+    photos = await ProviderPhoto.select(ProviderPhoto.image_key, ProviderPhoto.width)
+    assert photos and all((settings.media_root / f"{p['image_key']}-320.webp").is_file() for p in photos)
+
+    assert await load_demo_city(settings, now=TEST_NOW) is False  # a second run changes nothing
+    assert await Provider.count() == 40
+
+
+async def test_the_demo_accounts_sign_in_with_the_demo_password(settings):
+    await load_demo_city(settings, now=TEST_NOW)
+    for email in ("admin@example.com", "provider@example.com", "resident@example.com"):
+        user = await services.account_authenticate(
+            email=email, password=DEMO_PASSWORD, ip="127.0.0.1", rule=GENEROUS, now=TEST_NOW
+        )
+        assert user.email == email
+    javier = await UserAccount.select(UserAccount.id).where(UserAccount.email == PROVIDER.email).first()
+    business = await provider_owned_by(javier["id"])
+    assert business.name == "Fontanería Russafa" and business.is_verified and business.services
+
+
+async def test_demo_search_finds_local_words(settings):
+    await load_demo_city(settings, now=TEST_NOW)
+    found = await listed_providers(query="fontanero")
+    assert found.total == 5
+    assert {card.categories for card in found.cards} == {("Plumbing",)}
+
+
+async def test_the_demo_city_is_never_loaded_into_a_non_empty_database(settings):
+    await UserAccount.insert(
+        UserAccount(
+            email="real@example.com",
+            display_name="Real",
+            password_hash="!",
+            role="resident",
+            created_at=TEST_NOW,
+        )
+    )
+    assert await load_demo_city(settings, now=TEST_NOW) is False
+    assert await Provider.count() == 0
+
+
+async def test_the_demo_city_is_never_loaded_in_production(database_url, tmp_path):
+    production = settings_for(database_url, tmp_path, APP_ENV="production", SECRET_KEY=TEST_SECRET_KEY)
+    with pytest.raises(DemoRefusedError):
+        await load_demo_city(production, now=TEST_NOW)
+    assert await Provider.count() == 0
