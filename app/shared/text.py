@@ -10,9 +10,14 @@ _SPACES = re.compile(r"\s+")
 
 
 def fold(text: str) -> str:
-    """Lower-case and strip accents so "Fontanería" and "fontaneria" compare equal."""
+    """Lower-case and strip accents so "Fontanería" and "fontaneria" compare equal.
+
+    Control characters become spaces: they never help a search and PostgreSQL refuses NUL.
+    """
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    stripped = "".join(
+        " " if unicodedata.category(ch) == "Cc" else ch for ch in decomposed if not unicodedata.combining(ch)
+    )
     return _SPACES.sub(" ", stripped).strip()
 
 

@@ -11,7 +11,10 @@ from app.shared.errors import DomainError
 
 
 class FormInput:
-    """Litestar's form multidict with the ``getlist`` WTForms expects."""
+    """Litestar's form multidict with the ``getlist`` WTForms expects.
+
+    NUL characters are dropped: nobody types them, and PostgreSQL refuses them in text columns.
+    """
 
     def __init__(self, data) -> None:
         self._data = data
@@ -26,7 +29,7 @@ class FormInput:
         return name in self._data
 
     def getlist(self, name: str) -> list:
-        return self._data.getall(name, [])
+        return [v.replace("\x00", "") if isinstance(v, str) else v for v in self._data.getall(name, [])]
 
 
 async def bind_form(form_class: type[Form], request: Request, **kwargs) -> Form:

@@ -7,6 +7,7 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -59,7 +60,7 @@ class LiveServer:
 
 @pytest.fixture(scope="module")
 def live_server(sqlite_template, tmp_path_factory) -> Iterator[LiveServer]:
-    """The production ASGI stack under uvicorn on a free loopback port, with its own database."""
+    """The production ASGI stack under uvicorn on a free loopback port, with its own demo city."""
     workdir = tmp_path_factory.mktemp("live")
     database_path = workdir / "cityloop.sqlite3"
     shutil.copyfile(sqlite_template, database_path)
@@ -71,6 +72,13 @@ def live_server(sqlite_template, tmp_path_factory) -> Iterator[LiveServer]:
         "DATABASE_URL": f"sqlite:///{database_path}",
         "MEDIA_ROOT": str(workdir / "media"),
     }
+    subprocess.run(
+        [sys.executable, "-m", "app.cli", "load-demo"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     log = (workdir / "server.log").open("w")
     process = subprocess.Popen(
         server_command(port),

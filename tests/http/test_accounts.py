@@ -1,6 +1,7 @@
 """Sign-up, sign-in, sign-out and password changes over HTTP."""
 
 from app.accounts.forms import NEIGHBOURHOOD_REQUIRED
+from app.accounts.queries import account_by_email
 from app.accounts.rules import EMAIL_INVALID, PASSWORD_TOO_SHORT
 from app.accounts.services import EMAIL_TAKEN, LOGIN_FAILED
 from app.catalog.tables import Provider
@@ -29,6 +30,16 @@ async def test_sign_up_errors_keep_what_was_typed_except_the_password(client):
     assert 'value="ana@"' in response.text
     assert 'value="short"' not in response.text
     assert 'aria-invalid="true"' in response.text
+
+
+async def test_control_characters_in_a_form_never_reach_the_database(client):
+    response = await post_form(
+        client,
+        "/signup",
+        {"display_name": "Ana\x00 García", "email": "ana@example.com", "password": PASSWORD},
+    )
+    assert response.status_code == 303
+    assert (await account_by_email("ana@example.com"))["display_name"] == "Ana García"
 
 
 async def test_signing_up_twice_with_one_email_explains_what_to_do(client):

@@ -46,7 +46,7 @@ async def test_search_ignores_case_and_accents(client, query):
 
 async def test_a_search_with_no_results_says_so_and_offers_everything(client):
     await make_listed_provider("Fontanería Russafa")
-    page = await client.get("/", params={"q": "100% _\\ yoga"})
+    page = await client.get("/", params={"q": "100% _\\ yoga\x00"})
     assert page.status_code == 200
     assert "No providers match" in page.text
     assert 'href="/">See all providers</a>' in page.text

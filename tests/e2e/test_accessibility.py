@@ -1,0 +1,55 @@
+"""axe-core finds no accessibility violations on the pages that exist, signed out and signed in."""
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from app.demo.data import DEMO_PASSWORD
+
+
+def _violations(page) -> list[str]:
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+    ]
+
+
+def _log_in(page, base: str, email: str) -> None:
+    page.goto(f"{base}/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/?q=fontanero",
+        "/?q=nothing-matches-this",
+        "/signup",
+        "/signup/provider",
+        "/login",
+        "/no-such-page",
+    ],
+)
+def test_public_pages_have_no_accessibility_violations(live_server, phone, path):
+    phone.goto(f"{live_server.url}{path}")
+    assert _violations(phone) == []
+
+
+def test_forms_showing_errors_have_no_accessibility_violations(live_server, phone):
+    phone.goto(f"{live_server.url}/signup/provider")
+    phone.get_by_role("button", name="Create my provider account").click()
+    phone.wait_for_selector(".field-error")
+    assert _violations(phone) == []
+
+
+@pytest.mark.parametrize(
+    ("email", "path"), [("provider@example.com", "/dashboard"), ("resident@example.com", "/account")]
+)
+def test_signed_in_pages_have_no_accessibility_violations(live_server, phone, email, path):
+    _log_in(phone, live_server.url, email)
+    phone.goto(f"{live_server.url}{path}")
+    assert _violations(phone) == []
