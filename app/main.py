@@ -27,7 +27,7 @@ from app.settings import Settings
 from app.shared.clock import Clock, SystemClock
 from app.web import health
 from app.web.errors import EXCEPTION_HANDLERS
-from app.web.security import SameOriginMiddleware, security_headers
+from app.web.security import CrossSiteDefenceMiddleware, security_headers
 from app.web.sessions import STATELESS_ROUTE_OPT, SessionMiddleware
 from app.web.static import ONE_YEAR, StaticAssets
 from app.web.templating import template_config
@@ -82,6 +82,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
         include_in_schema=False,
     )
     production = settings.is_production
+    csrf_cookie = "__Host-csrftoken" if production else "csrftoken"
     return Litestar(
         route_handlers=[
             *catalog_routes.ROUTES,
@@ -97,11 +98,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
         },
         middleware=[
             DefineMiddleware(SessionMiddleware, settings=settings, clock=clock),
-            SameOriginMiddleware,
+            DefineMiddleware(CrossSiteDefenceMiddleware, settings=settings, csrf_cookie=csrf_cookie),
         ],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
-            cookie_name="__Host-csrftoken" if production else "csrftoken",
+            cookie_name=csrf_cookie,
             cookie_secure=production,
             cookie_httponly=True,
             cookie_samesite="lax",

@@ -50,6 +50,7 @@ class StripeSettings:
 class Settings:
     app_env: str
     secret_key: str
+    public_url: str  # the address residents use, e.g. https://valencia.cityloop.example
     database_url: str
     media_root: Path
     city: CitySettings
@@ -91,6 +92,14 @@ class Settings:
         if production and len(secret_key) < MIN_SECRET_KEY_LENGTH:
             raise SettingsError(f"SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters long.")
 
+        public_url = get("PUBLIC_URL", "" if production else "http://127.0.0.1:8000").rstrip("/")
+        public_parts = urlsplit(public_url)
+        if public_parts.scheme not in ("http", "https") or not public_parts.netloc:
+            raise SettingsError(
+                "PUBLIC_URL must be the site's address, like https://valencia.cityloop.example "
+                f"(got {public_url!r}); it is required in production."
+            )
+
         database_url = get("DATABASE_URL", DEFAULT_DATABASE_URL)
         scheme = urlsplit(database_url).scheme
         if scheme not in ("sqlite", "postgresql", "postgres"):
@@ -108,6 +117,7 @@ class Settings:
         return cls(
             app_env=app_env,
             secret_key=secret_key,
+            public_url=public_url,
             database_url=database_url,
             media_root=Path(get("MEDIA_ROOT", str(PROJECT_ROOT / "data" / "media"))).resolve(),
             city=_city_from_env(get),

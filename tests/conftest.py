@@ -45,11 +45,22 @@ def settings_for(database_url: str, media_root: Path, **overrides: str) -> Setti
         "SECRET_KEY": TEST_SECRET_KEY,
         "DATABASE_URL": database_url,
         "MEDIA_ROOT": str(media_root),
+        "PUBLIC_URL": "http://cityloop.test",
         # The test client serves the app from its own event loop; per-query connections work in both.
         "DATABASE_POOL_SIZE": "0",
         **overrides,
     }
     return Settings.from_env(env)
+
+
+def production_settings_for(database_url: str, media_root: Path) -> Settings:
+    return settings_for(
+        database_url,
+        media_root,
+        APP_ENV="production",
+        SECRET_KEY=TEST_SECRET_KEY,
+        PUBLIC_URL="https://cityloop.test",
+    )
 
 
 def migrate(database_url: str) -> None:

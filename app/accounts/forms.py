@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from wtforms import EmailField, Form, HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from app.accounts.rules import PASSWORD_MAX_LENGTH, normalise_email, password_problem
 
@@ -58,7 +58,7 @@ def _email_field() -> EmailField:
 class SignUpForm(Form):
     display_name = StringField(
         "Your name",
-        [InputRequired(NAME_REQUIRED), Length(max=80, message="Use at most 80 characters.")],
+        [DataRequired(NAME_REQUIRED), Length(max=80, message="Use at most 80 characters.")],
         filters=[_strip],
         render_kw={"autocomplete": "name"},
     )
@@ -74,7 +74,7 @@ class SignUpForm(Form):
 class ProviderSignUpForm(SignUpForm):
     business_name = StringField(
         "Business name",
-        [InputRequired(BUSINESS_NAME_REQUIRED), Length(max=120, message="Use at most 120 characters.")],
+        [DataRequired(BUSINESS_NAME_REQUIRED), Length(max=120, message="Use at most 120 characters.")],
         filters=[_strip],
         render_kw={"autocomplete": "organization"},
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Request, Response, get, post
+from litestar.datastructures import Cookie
 from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 from wtforms import Form
@@ -18,6 +19,7 @@ from app.accounts.services import (
     account_change_password,
     account_sign_up,
 )
+from app.accounts.throttle import DEVICE_TOKEN_LIFETIME, device_token
 from app.catalog.queries import neighbourhood_choices
 from app.settings import Settings
 from app.shared.clock import Clock
@@ -45,6 +47,23 @@ def _form_failed(request: Request, template: str, context: dict, form: Form, err
             headers={"retry-after": str(error.retry_after_seconds)},
         )
     return render(request, template, context, status_code=422)
+
+
+def _device_cookie_name(settings: Settings) -> str:
+    return "__Host-device" if settings.is_production else "cityloop_device"
+
+
+def _trusted_device(user: CurrentUser, settings: Settings, clock: Clock) -> Cookie:
+    """Marks this browser as one that signed in to ``user``: exempt from the per-account lockout."""
+    return Cookie(
+        key=_device_cookie_name(settings),
+        value=device_token(user.id, clock.now(), settings.secret_key),
+        max_age=int(DEVICE_TOKEN_LIFETIME.total_seconds()),
+        path="/",
+        httponly=True,
+        secure=settings.is_production,
+        samesite="lax",
+    )
 
 
 def _welcome(user: CurrentUser) -> str:
@@ -78,7 +97,9 @@ async def _sign_up(
         return _form_failed(request, template, context, form, error)
     sign_in(request, user)
     flash(request, _welcome(user))
-    return Redirect(home_path_for(user.role), status_code=303)
+    return Redirect(
+        home_path_for(user.role), status_code=303, cookies=[_trusted_device(user, settings, clock)]
+    )
 
 
 @get("/signup", name="signup")
@@ -127,18 +148,25 @@ async def login_submit(request: Request, settings: SettingsDep, clock: ClockDep)
             ip=client_ip(request),
             rule=attempts_rule(settings),
             now=clock.now(),
+            device=request.cookies.get(_device_cookie_name(settings)),
+            secret=settings.secret_key,
         )
     except DomainError as error:
         return _form_failed(request, template, context, form, error)
     sign_in(request, user)
     flash(request, f"Welcome back, {user.first_name}.")
-    return Redirect(safe_next_path(form.next.data) or home_path_for(user.role), status_code=303)
+    return Redirect(
+        safe_next_path(form.next.data) or home_path_for(user.role),
+        status_code=303,
+        cookies=[_trusted_device(user, settings, clock)],
+    )
 
 
 @post("/logout", name="logout")
 async def logout(request: Request) -> Redirect:
-    sign_out(request)
-    flash(request, SIGNED_OUT)
+    if request.scope.get("user") is not None:
+        sign_out(request)
+        flash(request, SIGNED_OUT)
     return Redirect("/", status_code=303)
 
 

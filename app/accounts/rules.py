@@ -8,6 +8,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from app.accounts.identity import Role
 
+EMAIL_MAX_LENGTH = 254
 PASSWORD_MIN_LENGTH = 10
 PASSWORD_MAX_LENGTH = 256
 
@@ -40,7 +41,10 @@ def normalise_email(raw: str) -> str:
         checked = validate_email(raw.strip(), check_deliverability=False)
     except EmailNotValidError as exc:
         raise ValueError(EMAIL_INVALID) from exc
-    return checked.normalized.casefold()
+    normalised = checked.normalized.casefold()
+    if len(normalised) > EMAIL_MAX_LENGTH:  # case folding can lengthen some non-Latin letters
+        raise ValueError(EMAIL_INVALID)
+    return normalised
 
 
 def safe_next_path(candidate: str | None) -> str | None:

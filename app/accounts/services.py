@@ -17,7 +17,7 @@ from app.accounts.identity import CurrentUser, Role
 from app.accounts.queries import account_by_email, account_by_id, current_user_from_row, throttle_attempts
 from app.accounts.rules import password_problem
 from app.accounts.tables import ThrottleEvent, UserAccount, UserSession
-from app.accounts.throttle import ThrottleRule, login_buckets, signup_buckets
+from app.accounts.throttle import ThrottleRule, device_token_is_valid, login_buckets, signup_buckets
 from app.catalog.services import provider_create
 from app.shared.errors import ConflictError, DomainError, TooManyAttemptsError
 
@@ -42,19 +42,37 @@ def _wait_words(seconds: int) -> str:
     return "a minute" if minutes == 1 else f"{minutes} minutes"
 
 
-async def throttle_check(buckets: tuple[str, ...], *, rule: ThrottleRule, now: datetime) -> None:
-    """Raise TooManyAttemptsError when any bucket has used up its attempts in the rule's window."""
+async def throttle_attempt(
+    buckets: tuple[str, ...], *, rule: ThrottleRule, now: datetime, exempt: frozenset[str] = frozenset()
+) -> list[int]:
+    """Count one attempt against every bucket, then refuse it if a bucket is over the rule's limit.
+
+    Recording first means simultaneous attempts see each other. A refused attempt is forgotten
+    again, so hammering a blocked form doesn't extend the block. Returns the recorded rows, which
+    the caller forgets when the attempt succeeds.
+    """
+    rows = await ThrottleEvent.insert(
+        *(ThrottleEvent(bucket=bucket, created_at=now) for bucket in buckets)
+    ).returning(ThrottleEvent.id)
+    recorded = [row["id"] for row in rows]
     attempts = await throttle_attempts(buckets, since=rule.window_start(now))
-    blocked = [oldest for count, oldest in attempts.values() if rule.is_exceeded(count)]
+    blocked = [
+        oldest
+        for bucket, (count, oldest) in attempts.items()
+        if bucket not in exempt and not rule.allows(count)
+    ]
     if blocked:
+        await throttle_forget(recorded)
         retry_after = max(rule.retry_after_seconds(oldest, now) for oldest in blocked)
         raise TooManyAttemptsError(
             TOO_MANY_ATTEMPTS.format(minutes=_wait_words(retry_after)), retry_after_seconds=retry_after
         )
+    return recorded
 
 
-async def throttle_record(buckets: tuple[str, ...], *, now: datetime) -> None:
-    await ThrottleEvent.insert(*(ThrottleEvent(bucket=bucket, created_at=now) for bucket in buckets))
+async def throttle_forget(recorded: list[int]) -> None:
+    if recorded:
+        await ThrottleEvent.delete().where(ThrottleEvent.id.is_in(recorded))
 
 
 async def throttle_clear(bucket: str) -> None:
@@ -82,60 +100,96 @@ async def account_sign_up(
 
     ``email`` is already normalised. Every attempt counts against the sign-up rate limit.
     """
-    buckets = signup_buckets(ip, email)
-    await throttle_check(buckets, rule=rule, now=now)
-    await throttle_record(buckets, now=now)
+    await throttle_attempt(signup_buckets(ip, email), rule=rule, now=now)
     if problem := password_problem(password, email=email):
         raise DomainError(problem, field="password")
     password_hash = await passwords.hash_password(password)
     role = Role.provider if provider else Role.resident
-    try:
-        async with database.transaction():
+    attempts_left = _SIGN_UP_ATTEMPTS
+    while True:
+        try:
+            account_id = await _insert_account(email, display_name, password_hash, role, provider, now)
+        except Exception as exc:
+            attempts_left -= 1
+            if not database.is_unique_violation(exc):
+                raise
+            # The unique indexes decide races the checks can't see: the same email signing up
+            # twice at once, or (on PostgreSQL) two new businesses taking one slug; the next
+            # attempt picks the following free slug.
             if await account_by_email(email):
-                raise ConflictError(EMAIL_TAKEN, field="email")
-            rows = await UserAccount.insert(
-                UserAccount(
-                    email=email,
-                    display_name=display_name,
-                    password_hash=password_hash,
-                    role=role.value,
-                    is_active=True,
-                    created_at=now,
-                )
-            ).returning(UserAccount.id)
-            account_id = rows[0]["id"]
-            if provider:
-                await provider_create(
-                    owner_id=account_id,
-                    name=provider.business_name,
-                    neighbourhood_id=provider.neighbourhood_id,
-                    now=now,
-                )
-    except Exception as exc:
-        # Two sign-ups with one email racing past the check: the unique index decides.
-        if database.is_unique_violation(exc) and await account_by_email(email):
-            raise ConflictError(EMAIL_TAKEN, field="email") from exc
-        raise
-    return CurrentUser(id=account_id, email=email, display_name=display_name, role=role)
+                raise ConflictError(EMAIL_TAKEN, field="email") from exc
+            if not attempts_left:
+                raise
+            continue
+        return CurrentUser(id=account_id, email=email, display_name=display_name, role=role)
+
+
+_SIGN_UP_ATTEMPTS = 3
+
+
+async def _insert_account(
+    email: str,
+    display_name: str,
+    password_hash: str,
+    role: Role,
+    provider: ProviderSignUp | None,
+    now: datetime,
+) -> int:
+    async with database.transaction():
+        if await account_by_email(email):
+            raise ConflictError(EMAIL_TAKEN, field="email")
+        rows = await UserAccount.insert(
+            UserAccount(
+                email=email,
+                display_name=display_name,
+                password_hash=password_hash,
+                role=role.value,
+                is_active=True,
+                created_at=now,
+            )
+        ).returning(UserAccount.id)
+        account_id = rows[0]["id"]
+        if provider:
+            await provider_create(
+                owner_id=account_id,
+                name=provider.business_name,
+                neighbourhood_id=provider.neighbourhood_id,
+                now=now,
+            )
+    return account_id
 
 
 async def account_authenticate(
-    *, email: str, password: str, ip: str, rule: ThrottleRule, now: datetime
+    *,
+    email: str,
+    password: str,
+    ip: str,
+    rule: ThrottleRule,
+    now: datetime,
+    device: str | None = None,
+    secret: str = "",
 ) -> CurrentUser:
-    """The account behind ``email`` and ``password``; the same error whether the email exists or not."""
-    buckets = login_buckets(ip, email)
-    await throttle_check(buckets, rule=rule, now=now)
+    """The account behind ``email`` and ``password``; the same error whether the email exists or not.
+
+    ``device`` is the browser's device token; with ``secret`` it exempts a browser that signed in
+    to this account before from the per-account failure count.
+    """
     row = await account_by_email(email)
+    buckets = login_buckets(ip, email)
+    trusted = row is not None and device_token_is_valid(device, row["id"], now, secret)
+    recorded = await throttle_attempt(
+        buckets, rule=rule, now=now, exempt=frozenset({buckets[1]}) if trusted else frozenset()
+    )
     matches, needs_rehash = await passwords.verify_password(row["password_hash"] if row else None, password)
     if not matches or row is None:
-        await throttle_record(buckets, now=now)
-        raise DomainError(LOGIN_FAILED)
+        raise DomainError(LOGIN_FAILED)  # the attempt stays counted
     if not row["is_active"]:
         raise DomainError(ACCOUNT_SUSPENDED)
     changes: dict = {UserAccount.last_login_at: now}
     if needs_rehash:
         changes[UserAccount.password_hash] = await passwords.hash_password(password)
     await UserAccount.update(changes).where(UserAccount.id == row["id"])
+    await throttle_forget(recorded)
     await throttle_clear(buckets[1])
     return current_user_from_row(row)
 
@@ -152,13 +206,12 @@ async def account_change_password(
 
     Wrong current passwords count like failed sign-ins, so a borrowed session can't guess it.
     """
-    buckets = (f"password:account:{account_id}",)
-    await throttle_check(buckets, rule=rule, now=now)
+    recorded = await throttle_attempt((f"password:account:{account_id}",), rule=rule, now=now)
     row = await account_by_id(account_id)
     matches, _ = await passwords.verify_password(row["password_hash"] if row else None, current_password)
     if not matches or row is None:
-        await throttle_record(buckets, now=now)
-        raise DomainError(CURRENT_PASSWORD_WRONG, field="current_password")
+        raise DomainError(CURRENT_PASSWORD_WRONG, field="current_password")  # the attempt stays counted
+    await throttle_forget(recorded)
     if problem := password_problem(new_password, email=row["email"]):
         raise DomainError(problem, field="new_password")
     new_hash = await passwords.hash_password(new_password)

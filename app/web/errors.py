@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from http import HTTPStatus
 from urllib.parse import urlencode, urlsplit
 
+import asyncpg
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.response import Redirect, Template
 from litestar.utils.scope.state import ScopeState
 
+from app.accounts.rules import safe_next_path
 from app.shared.errors import DomainError, TooManyAttemptsError
+from app.web.exceptions import PageMissing, Refused
 from app.web.htmx import wants_fragment
+from app.web.security import LITESTAR_CSRF_FAILURE
 
 logger = logging.getLogger("cityloop.errors")
 
@@ -30,6 +33,7 @@ TITLES = {
     500: "Something went wrong on our side",
     503: "Cityloop is busy right now",
 }
+CSRF_REFUSED = "This form has expired or didn't come from this page. Go back, reload the page and try again."
 MESSAGES = {
     400: "Part of that request couldn't be read. Go back and try again.",
     401: "Log in to see this page.",
@@ -65,30 +69,30 @@ def _prepare_scope(request: Request) -> None:
         scope_state.csrf_token = request.cookies.get(request.app.csrf_config.cookie_name, "")
 
 
-def _own_message(exc: HTTPException) -> str | None:
-    """The exception's text when our code wrote it for people, not a framework default."""
-    detail = exc.detail or ""
-    try:
-        default = HTTPStatus(exc.status_code).phrase
-    except ValueError:
-        default = ""
-    if not detail or detail == default or detail.startswith("Validation failed"):
-        return None
-    return detail
+def _message_for(exc: HTTPException) -> str | None:
+    """The text to show: ours when we wrote one for people, else the generic text of the status."""
+    if isinstance(exc, (Refused, PageMissing)):
+        return exc.detail
+    if exc.detail == LITESTAR_CSRF_FAILURE:
+        return CSRF_REFUSED
+    return None
 
 
 def http_exception_handler(request: Request, exc: HTTPException) -> Response:
     if exc.status_code >= 500:
         logger.error("%s on %s %s", exc.status_code, request.method, request.url.path, exc_info=exc)
     _prepare_scope(request)
-    return _error_response(request, exc.status_code, _own_message(exc), headers=exc.headers)
+    return _error_response(request, exc.status_code, _message_for(exc), headers=exc.headers)
 
 
 def not_authorized_handler(request: Request, exc: NotAuthorizedException) -> Response:
     """Send anonymous visitors to sign in, and back to where they were going afterwards."""
     if wants_fragment(request):
-        current = urlsplit(request.headers.get("hx-current-url", "/"))
-        back_to = current.path + (f"?{current.query}" if current.query else "")
+        try:
+            current = urlsplit(request.headers.get("hx-current-url", "/"))
+            back_to = safe_next_path(current.path + (f"?{current.query}" if current.query else "")) or "/"
+        except ValueError:  # a malformed header: send them to log in and then home
+            back_to = "/"
         return Response(
             content="",
             status_code=401,
@@ -107,15 +111,26 @@ def domain_error_handler(request: Request, exc: DomainError) -> Response:
     return _error_response(request, exc.status_code, exc.message, headers=headers)
 
 
-def _is_database_busy(exc: Exception) -> bool:
-    if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
-        return True
-    return type(exc).__module__.startswith("asyncpg") and "connection" in type(exc).__name__.lower()
+def _is_database_unavailable(exc: Exception) -> bool:
+    """Busy or unreachable (not a bug in a query): worth a 503 with Retry-After, not a 500."""
+    if isinstance(exc, sqlite3.OperationalError):
+        return "locked" in str(exc) or "unable to open" in str(exc)
+    return isinstance(
+        exc,
+        (
+            OSError,  # connection refused or reset
+            TimeoutError,
+            asyncpg.PostgresConnectionError,
+            asyncpg.InterfaceError,
+            asyncpg.exceptions.TooManyConnectionsError,
+            asyncpg.exceptions.CannotConnectNowError,
+        ),
+    )
 
 
 def server_error_handler(request: Request, exc: Exception) -> Response:
-    if _is_database_busy(exc):
-        logger.warning("database busy on %s %s: %s", request.method, request.url.path, exc)
+    if _is_database_unavailable(exc):
+        logger.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
         _prepare_scope(request)
         return _error_response(request, 503, headers={"retry-after": "2"})
     logger.exception("unhandled error on %s %s", request.method, request.url.path)

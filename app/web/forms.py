@@ -13,7 +13,8 @@ from app.shared.errors import DomainError
 class FormInput:
     """Litestar's form multidict with the ``getlist`` WTForms expects.
 
-    NUL characters are dropped: nobody types them, and PostgreSQL refuses them in text columns.
+    Only text reaches the forms (a file posted in a text field is ignored), and NUL characters
+    are dropped: nobody types them, and PostgreSQL refuses them in text columns.
     """
 
     def __init__(self, data) -> None:
@@ -29,7 +30,7 @@ class FormInput:
         return name in self._data
 
     def getlist(self, name: str) -> list:
-        return [v.replace("\x00", "") if isinstance(v, str) else v for v in self._data.getall(name, [])]
+        return [value.replace("\x00", "") for value in self._data.getall(name, []) if isinstance(value, str)]
 
 
 async def bind_form(form_class: type[Form], request: Request, **kwargs) -> Form:

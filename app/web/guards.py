@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from litestar.connection import ASGIConnection
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
 
 from app.accounts.identity import CurrentUser, Role
+from app.web.exceptions import Refused
 
 NOT_YOUR_AREA = "This part of Cityloop is for {who}. You're signed in as {role}."
 _AUDIENCE = {Role.provider: "providers", Role.admin: "administrators", Role.resident: "residents"}
@@ -26,7 +27,7 @@ def requires_role(*roles: Role):
         requires_login(connection, handler)
         user = current_user(connection)
         if user.role not in roles:
-            raise PermissionDeniedException(
+            raise Refused(
                 NOT_YOUR_AREA.format(
                     who=" and ".join(_AUDIENCE[r] for r in roles), role=f"a {user.role.value}"
                 )

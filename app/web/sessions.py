@@ -9,6 +9,7 @@ user in the same query.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -22,6 +23,8 @@ from app.accounts.queries import LoadedSession, session_load
 from app.settings import Settings
 from app.shared.clock import Clock
 
+logger = logging.getLogger("cityloop.sessions")
+
 SKIP_SESSION = "skip_session"
 # Route options for responses that never read or set cookies (health checks, static files, images).
 STATELESS_ROUTE_OPT = {SKIP_SESSION: True, "exclude_from_csrf": True}
@@ -29,6 +32,8 @@ STATELESS_ROUTE_OPT = {SKIP_SESSION: True, "exclude_from_csrf": True}
 _CARRIED_KEYS = ("_flash",)
 # How stale ``last_seen_at`` may get before a request slides the expiry forward (saves a write per request).
 _REFRESH_AFTER = timedelta(hours=1)
+# Sessions nobody is signed in to only carry a message to the next page.
+ANONYMOUS_LIFETIME = timedelta(days=1)
 _STATE_KEY = "cityloop.session"
 
 
@@ -93,7 +98,13 @@ class SessionMiddleware:
 
         async def send_with_session(message: Message) -> None:
             if message["type"] == "http.response.start":
-                cookie = await self._persist(state)
+                try:
+                    cookie = await self._persist(state)
+                except Exception:
+                    # The response is already on its way; losing a flash message or a sliding
+                    # expiry is better than replacing the page with a bare error.
+                    logger.exception("could not save the session")
+                    cookie = None
                 if cookie is not None:
                     MutableScopeHeaders.from_message(message).add("set-cookie", cookie)
             await send(message)
@@ -110,31 +121,33 @@ class SessionMiddleware:
             carried = state.carried_data()
             if state.action == "logout" and not carried:
                 return self._expired_cookie()
+            lifetime = self.lifetime if state.login_user_id else ANONYMOUS_LIFETIME
             token = await services.session_create(
-                account_id=state.login_user_id, data=carried, now=now, lifetime=self.lifetime
+                account_id=state.login_user_id, data=carried, now=now, lifetime=lifetime
             )
-            return self._cookie(token)
+            return self._cookie(token, lifetime)
         changed = json.dumps(state.data, sort_keys=True) != state.snapshot
         if loaded is not None and state.token is not None:
             refresh_due = now - loaded.last_seen_at >= _REFRESH_AFTER
+            lifetime = self.lifetime if loaded.user else ANONYMOUS_LIFETIME
             if changed or refresh_due:
                 await services.session_save(
-                    token_hash=loaded.token_hash, data=state.data, now=now, lifetime=self.lifetime
+                    token_hash=loaded.token_hash, data=state.data, now=now, lifetime=lifetime
                 )
             # Sliding expiry: the browser's copy of the cookie must live as long as the row.
-            return self._cookie(state.token) if refresh_due else None
+            return self._cookie(state.token, lifetime) if refresh_due else None
         if state.data:
             token = await services.session_create(
-                account_id=None, data=state.data, now=now, lifetime=self.lifetime
+                account_id=None, data=state.data, now=now, lifetime=ANONYMOUS_LIFETIME
             )
-            return self._cookie(token)
+            return self._cookie(token, ANONYMOUS_LIFETIME)
         return self._expired_cookie() if state.stale_cookie else None
 
-    def _cookie(self, token: str) -> str:
+    def _cookie(self, token: str, lifetime: timedelta) -> str:
         return Cookie(
             key=self.cookie_name,
             value=token,
-            max_age=int(self.lifetime.total_seconds()),
+            max_age=int(lifetime.total_seconds()),
             path="/",
             httponly=True,
             secure=self.secure,

@@ -127,6 +127,7 @@ def test_the_run_command_refuses_production(tmp_path):
     env = {
         **os.environ,
         "APP_ENV": "production",
+        "PUBLIC_URL": "https://cityloop.test",
         "SECRET_KEY": "p" * 40,
         "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
     }

@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+import pytest
+
 from app.accounts.identity import Role
 from app.accounts.services import session_token_hash
 from app.accounts.tables import UserSession
@@ -118,8 +120,8 @@ async def test_a_planted_session_id_is_never_adopted(client):
 
 async def test_the_session_id_changes_at_login_and_the_old_one_is_dead(app, client):
     await make_account("ana@example.com")
-    await post_form(client, "/login", {"email": "ana@example.com", "password": "wrong password"})
-    await post_form(client, "/logout", {})  # leaves an anonymous session holding a flash message
+    await log_in(client, "ana@example.com")
+    await post_form(client, "/logout", {})  # leaves an anonymous session holding the goodbye message
     before = client.cookies["cityloop_session"]
     await log_in(client, "ana@example.com")
     after = client.cookies["cityloop_session"]
@@ -187,3 +189,75 @@ async def test_sign_ups_from_one_address_are_rate_limited(client):
     blocked = await sign_up(client, "person@example.com", "Person")
     assert blocked.status_code == 429
     assert "Too many attempts" in blocked.text
+
+
+async def test_signing_in_marks_the_browser_as_a_trusted_device(client):
+    """The device cookie exempts this browser from the per-account lockout (see the service tests)."""
+    await make_account("ana@example.com")
+    response = await log_in(client, "ana@example.com")
+    cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith("cityloop_device="))
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Max-Age=15552000" in cookie
+
+
+# --- odd input never causes a 500 --------------------------------------------------------------
+
+
+async def test_a_file_posted_in_a_text_field_is_treated_as_missing(client):
+    token = await csrf_token(client)
+    response = await client.post(
+        "/login",
+        data={"_csrf_token": token, "next": "/account"},
+        files={"email": ("email.txt", b"ana@example.com"), "password": ("p.txt", b"x")},
+    )
+    assert response.status_code == 422
+    assert "Enter your email address." in response.text
+
+
+@pytest.mark.parametrize(
+    "where", ["header", "form", "cookie", "file"], ids=["header", "form field", "cookie", "file as token"]
+)
+async def test_a_non_ascii_or_binary_csrf_token_is_refused_as_a_forgery(client, where):
+    token = await csrf_token(client)
+    kwargs: dict = {"data": {"_csrf_token": token}}
+    if where == "header":
+        kwargs["headers"] = {"x-csrftoken": "tökën".encode()}
+    elif where == "form":
+        kwargs["data"] = {"_csrf_token": "tökën"}
+    elif where == "cookie":
+        client.cookies.clear()
+        kwargs["headers"] = {"cookie": "csrftoken=tökën".encode()}
+    else:
+        kwargs = {"files": {"_csrf_token": ("t.txt", b"\xff\xfe")}, "data": {"x": "1"}}
+    response = await client.post("/logout", **kwargs)
+    assert response.status_code == 403
+    assert "This form has expired or didn&#39;t come from this page." in response.text
+
+
+async def test_a_malformed_current_url_header_still_sends_htmx_to_log_in(client):
+    response = await client.get("/account", headers={"hx-request": "true", "hx-current-url": "http://[::1/x"})
+    assert response.status_code == 401
+    assert response.headers["hx-redirect"] == "/login?next=%2F"
+
+
+async def test_names_made_of_spaces_are_refused(client):
+    response = await post_form(
+        client, "/signup", {"display_name": "   ", "email": "ana@example.com", "password": PASSWORD}
+    )
+    assert response.status_code == 422
+    assert "Enter your name." in response.text
+
+
+async def test_logging_out_without_a_session_stores_nothing(client):
+    for _ in range(3):
+        assert (await post_form(client, "/logout", {})).status_code == 303
+    assert await UserSession.count() == 0
+
+
+async def test_the_public_address_is_the_sites_origin_even_behind_a_proxy_that_rewrites_host(client):
+    token = await csrf_token(client)
+    response = await client.post(
+        "/logout",
+        data={"_csrf_token": token},
+        headers={"origin": "http://cityloop.test", "host": "internal:8000"},
+    )
+    assert response.status_code == 303

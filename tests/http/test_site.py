@@ -7,7 +7,8 @@ from litestar import get
 
 from app.catalog.tables import ProviderPhoto
 from app.main import create_app
-from tests.conftest import TEST_SECRET_KEY, settings_for
+from app.settings import PROJECT_ROOT
+from tests.conftest import production_settings_for, settings_for
 from tests.factories import make_listed_provider
 from tests.http.conftest import browser, post_form
 
@@ -113,6 +114,13 @@ async def test_htmx_requests_get_the_error_as_a_fragment(client):
     assert 'class="error-panel"' in response.text
 
 
+async def test_framework_messages_never_show_paths_on_the_server(client):
+    response = await client.get("/static/css")
+    assert response.status_code == 404
+    assert str(PROJECT_ROOT) not in response.text and "no file or directory" not in response.text
+    assert "We couldn&#39;t find that page" in response.text
+
+
 async def test_a_wrong_method_gets_a_405_page(client):
     response = await client.get("/logout")
     assert response.status_code == 405
@@ -128,9 +136,7 @@ async def test_an_oversized_request_gets_a_413_page(client):
 
 
 async def test_a_crash_shows_a_calm_500_page_without_internals(tmp_path, database_url, clock):
-    settings = settings_for(
-        database_url, tmp_path / "media", APP_ENV="production", SECRET_KEY=TEST_SECRET_KEY
-    )
+    settings = production_settings_for(database_url, tmp_path / "media")
 
     @get("/explode")
     async def explode() -> str:
@@ -147,9 +153,7 @@ async def test_a_crash_shows_a_calm_500_page_without_internals(tmp_path, databas
 
 
 async def test_https_responses_add_hsts_and_production_cookies_are_secure(tmp_path, database_url, clock):
-    settings = settings_for(
-        database_url, tmp_path / "media", APP_ENV="production", SECRET_KEY=TEST_SECRET_KEY
-    )
+    settings = production_settings_for(database_url, tmp_path / "media")
     app = create_app(settings, clock=clock)
     client = browser(app)
     client.base_url = "https://cityloop.test"
@@ -177,5 +181,9 @@ async def test_health_is_503_when_the_database_is_unreachable(tmp_path, clock, u
     settings = settings_for(unreachable_url.format(tmp=tmp_path), tmp_path / "media")
     async with browser(create_app(settings, clock=clock)) as client:
         response = await client.get("/healthz")
-    assert response.status_code == 503
-    assert response.json() == {"status": "unavailable", "database": "unreachable"}
+        assert response.status_code == 503
+        assert response.json() == {"status": "unavailable", "database": "unreachable"}
+        page = await client.get("/", headers={"cookie": "cityloop_session=whatever"})
+        assert page.status_code == 503
+        assert "Cityloop is busy right now" in page.text
+        assert page.headers["retry-after"] == "2"

@@ -10,7 +10,7 @@ from app.accounts import services
 from app.accounts.identity import Role
 from app.accounts.queries import account_by_email, session_load
 from app.accounts.tables import ThrottleEvent, UserAccount, UserSession
-from app.accounts.throttle import ThrottleRule
+from app.accounts.throttle import ThrottleRule, device_token
 from app.catalog.tables import Provider
 from app.shared.errors import ConflictError, DomainError, TooManyAttemptsError
 from tests.conftest import TEST_NOW
@@ -206,7 +206,65 @@ async def test_a_session_of_a_suspended_account_is_not_loaded(database_url):
 
 
 async def test_old_rate_limit_attempts_are_purged(database_url):
-    await services.throttle_record(("login:ip:1",), now=TEST_NOW - timedelta(hours=1))
-    await services.throttle_record(("login:ip:1",), now=TEST_NOW)
+    await services.throttle_attempt(("login:ip:1",), rule=RULE, now=TEST_NOW - timedelta(hours=1))
+    await services.throttle_attempt(("login:ip:1",), rule=RULE, now=TEST_NOW)
     await services.throttle_purge(before=TEST_NOW - timedelta(minutes=15))
     assert await ThrottleEvent.count() == 1
+
+
+async def test_simultaneous_wrong_passwords_cannot_slip_past_the_limit(database_url):
+    """Attempts are counted before the slow password check, so a burst sees itself."""
+    await make_account("ana@example.com")
+    results = await asyncio.gather(
+        *(
+            services.account_authenticate(
+                email="ana@example.com", password="wrong guess!", ip="6", rule=RULE, now=TEST_NOW
+            )
+            for _ in range(20)
+        ),
+        return_exceptions=True,
+    )
+    refused = [r for r in results if isinstance(r, TooManyAttemptsError)]
+    checked = [r for r in results if type(r) is DomainError]
+    # Never more password checks than the limit (a burst may even be refused entirely).
+    assert len(checked) <= RULE.limit
+    assert len(checked) + len(refused) == 20
+
+
+async def test_a_browser_that_signed_in_before_is_not_locked_out_by_strangers(database_url):
+    user = await make_account("ana@example.com")
+    secret = "s" * 40
+    for ip in ("6.6.6.1", "6.6.6.2", "6.6.6.3"):
+        with pytest.raises(DomainError):
+            await services.account_authenticate(
+                email="ana@example.com", password="guess guess", ip=ip, rule=RULE, now=TEST_NOW, secret=secret
+            )
+    with pytest.raises(TooManyAttemptsError):  # a new browser is held back by the per-account count
+        await services.account_authenticate(
+            email="ana@example.com", password=PASSWORD, ip="9.9.9.9", rule=RULE, now=TEST_NOW, secret=secret
+        )
+    trusted = device_token(user.id, TEST_NOW - timedelta(days=3), secret)
+    signed_in = await services.account_authenticate(
+        email="ana@example.com",
+        password=PASSWORD,
+        ip="9.9.9.9",
+        rule=RULE,
+        now=TEST_NOW,
+        device=trusted,
+        secret=secret,
+    )
+    assert signed_in.id == user.id
+
+
+async def test_simultaneous_new_businesses_with_one_name_get_distinct_slugs(database_url):
+    await neighbourhood("L'Eixample")
+    results = await asyncio.gather(
+        *(
+            make_account(f"owner{i}@example.com", role=Role.provider, business_name="Same Name")
+            for i in range(6)
+        ),
+        return_exceptions=True,
+    )
+    assert not [r for r in results if isinstance(r, Exception)]
+    slugs = sorted(row["slug"] for row in await Provider.select(Provider.slug))
+    assert slugs == sorted(["same-name", *(f"same-name-{n}" for n in range(2, 7))])

@@ -8,7 +8,7 @@ from app.catalog.queries import listed_providers, provider_owned_by
 from app.catalog.tables import Category, Neighbourhood, Provider, ProviderPhoto, Service
 from app.demo.data import DEMO_PASSWORD, PROVIDER, UNVERIFIED_PROVIDERS
 from app.demo.loader import DemoRefusedError, load_demo_city
-from tests.conftest import TEST_NOW, TEST_SECRET_KEY, settings_for
+from tests.conftest import TEST_NOW, production_settings_for
 from tests.factories import GENEROUS
 
 
@@ -60,7 +60,7 @@ async def test_the_demo_city_is_never_loaded_into_a_non_empty_database(settings)
 
 
 async def test_the_demo_city_is_never_loaded_in_production(database_url, tmp_path):
-    production = settings_for(database_url, tmp_path, APP_ENV="production", SECRET_KEY=TEST_SECRET_KEY)
+    production = production_settings_for(database_url, tmp_path)
     with pytest.raises(DemoRefusedError):
         await load_demo_city(production, now=TEST_NOW)
     assert await Provider.count() == 0

@@ -35,8 +35,15 @@ def test_production_refuses_a_short_secret_key():
 
 
 def test_production_talks_to_real_stripe_by_default():
-    settings = Settings.from_env({"APP_ENV": "production", "SECRET_KEY": LONG_SECRET})
+    settings = Settings.from_env(
+        {
+            "APP_ENV": "production",
+            "SECRET_KEY": LONG_SECRET,
+            "PUBLIC_URL": "https://valencia.cityloop.example/",
+        }
+    )
     assert settings.is_production and not settings.debug
+    assert settings.public_url == "https://valencia.cityloop.example"
     assert settings.stripe.api_base == "https://api.stripe.com"
     assert settings.stripe.js_url == "https://js.stripe.com/v3/"
     assert settings.stripe.secret_key == ""
@@ -46,6 +53,8 @@ def test_production_talks_to_real_stripe_by_default():
     ("env", "message"),
     [
         ({"APP_ENV": "staging"}, "APP_ENV must be one of"),
+        ({"APP_ENV": "production", "SECRET_KEY": LONG_SECRET}, "PUBLIC_URL must be the site's address"),
+        ({"PUBLIC_URL": "valencia.cityloop.example"}, "PUBLIC_URL must be the site's address"),
         ({"DATABASE_URL": "mysql://localhost/db"}, "DATABASE_URL must start with"),
         ({"CITY_TIMEZONE": "Mars/Olympus"}, "CITY_TIMEZONE must be an IANA zone"),
         ({"CITY_CURRENCY": "EURO"}, "CITY_CURRENCY must be an ISO 4217 code"),
