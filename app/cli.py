@@ -141,7 +141,12 @@ def run(settings: Settings) -> int:
         # localstripe reloads its last state from /tmp at start: forget earlier runs.
         httpx.delete(f"{settings.stripe.api_base}/_config/data", timeout=5).raise_for_status()
 
-        server_env = {**os.environ, "DATABASE_URL": settings.database_url, "APP_ENV": settings.app_env}
+        server_env = {
+            **os.environ,
+            "DATABASE_URL": settings.database_url,
+            "APP_ENV": settings.app_env,
+            "PUBLIC_URL": os.environ.get("PUBLIC_URL") or f"http://127.0.0.1:{port}",
+        }
         server = subprocess.Popen(
             server_command(port),
             cwd=PROJECT_ROOT,
