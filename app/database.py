@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -23,6 +27,33 @@ SQLITE_BUSY_TIMEOUT_SECONDS = 10
 _SQLITE_UNIQUE_CODES = {sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY}
 
 _engine: Engine | None = None
+_query_counter: ContextVar[list[int] | None] = ContextVar("query_counter", default=None)
+
+
+@contextmanager
+def count_queries() -> Iterator[list[int]]:
+    """Count the statements run in this context and the tasks it starts (``n[0]`` after the block)."""
+    counter = [0]
+    token = _query_counter.set(counter)
+    try:
+        yield counter
+    finally:
+        _query_counter.reset(token)
+
+
+class _CountingMixin:
+    async def run_querystring(self, querystring, in_pool: bool = True):
+        if (counter := _query_counter.get()) is not None:
+            counter[0] += 1
+        return await super().run_querystring(querystring, in_pool=in_pool)
+
+
+class CitySQLiteEngine(_CountingMixin, SQLiteEngine):
+    pass
+
+
+class CityPostgresEngine(_CountingMixin, PostgresEngine):
+    pass
 
 
 def sqlite_path(database_url: str) -> Path | None:
@@ -36,8 +67,8 @@ def sqlite_path(database_url: str) -> Path | None:
 def engine_from_url(database_url: str) -> Engine:
     path = sqlite_path(database_url)
     if path is not None:
-        return SQLiteEngine(path=str(path), timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
-    return PostgresEngine(config={"dsn": database_url})
+        return CitySQLiteEngine(path=str(path), timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
+    return CityPostgresEngine(config={"dsn": database_url})
 
 
 def bind(engine: Engine) -> None:
@@ -80,6 +111,13 @@ def is_unique_violation(exc: BaseException) -> bool:
     if isinstance(exc, sqlite3.IntegrityError):
         return getattr(exc, "sqlite_errorcode", None) in _SQLITE_UNIQUE_CODES
     return False
+
+
+def instant_from_db(value: datetime | str) -> datetime:
+    """A timestamptz value as an aware datetime; aggregates (MIN, MAX) return text on SQLite."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 async def database_is_reachable(timeout_seconds: float = 3.0) -> bool:

@@ -3,7 +3,18 @@
 from piccolo.conf.apps import AppConfig
 
 from app.accounts.tables import ThrottleEvent, UserAccount, UserSession
-from app.catalog.tables import Category, Neighbourhood, Provider, ProviderPhoto, ProviderServiceArea, Service
+from app.analytics.tables import ProviderViewDay
+from app.booking.tables import Slot
+from app.catalog.tables import (
+    Category,
+    Neighbourhood,
+    OpeningHours,
+    Provider,
+    ProviderPhoto,
+    ProviderServiceArea,
+    Review,
+    Service,
+)
 from app.settings import PROJECT_ROOT
 
 APP_CONFIG = AppConfig(
@@ -19,6 +30,10 @@ APP_CONFIG = AppConfig(
         ProviderServiceArea,
         Service,
         ProviderPhoto,
+        OpeningHours,
+        ProviderViewDay,
+        Review,
+        Slot,
     ],
     migration_dependencies=[],
     commands=[],

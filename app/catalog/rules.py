@@ -6,8 +6,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 
-from app.shared.text import fold
-
 
 class ServiceLocation(str, Enum):
     customer_address = "customer_address"
@@ -29,6 +27,14 @@ def lowest_price(prices: Iterable[Price]) -> Price | None:
     return min(prices, key=lambda p: (p.online_cents, -p.list_cents), default=None)
 
 
-def search_document(*parts: str) -> str:
-    """The folded text a provider is found by: its name, services, categories and neighbourhood."""
-    return " ".join(fold(part) for part in parts if part)
+PRICE_NOT_POSITIVE = "The online price must be more than zero."
+PRICE_ABOVE_LIST = "The online price can't be higher than the in-store price."
+
+
+def price_problem(online_cents: int, list_cents: int) -> tuple[str, str] | None:
+    """(field, message) when the prices break the rules, else None."""
+    if online_cents <= 0:
+        return "online_price", PRICE_NOT_POSITIVE
+    if online_cents > list_cents:
+        return "online_price", PRICE_ABOVE_LIST
+    return None

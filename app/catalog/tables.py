@@ -1,4 +1,13 @@
-from piccolo.columns import Boolean, DoublePrecision, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import (
+    Boolean,
+    DoublePrecision,
+    ForeignKey,
+    Integer,
+    SmallInt,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
@@ -11,6 +20,7 @@ class Neighbourhood(Table):
     slug = Varchar(length=80, unique=True)
     latitude = DoublePrecision()
     longitude = DoublePrecision()
+    position = Integer(default=0)
 
 
 class Category(Table):
@@ -32,7 +42,29 @@ class Provider(Table):
     verified_at = Timestamptz(null=True, default=None)
     # Accent- and case-folded words of the name, services and categories, for search.
     search_text = Text(default="")
+    # Booking rules: how long before a visit it can still be booked, and how far ahead.
+    min_notice_minutes = Integer(default=120)
+    horizon_days = Integer(default=30)
+    # Approved reviews, kept up to date by the review services (ranking derives its score from them).
+    rating_count = Integer(default=0)
+    rating_sum = Integer(default=0)
+    # The earliest free, still bookable slot of any service, refreshed whenever slots change and
+    # every few minutes as time passes; results sort by it. Cards compute theirs exactly.
+    next_free_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz()
+    updated_at = Timestamptz(null=True, default=None)
+
+
+class OpeningHours(Table, tablename="opening_hours"):
+    """One opening interval on a weekday (0 = Monday), in the city's wall-clock minutes.
+
+    Two intervals on one day leave a break between them.
+    """
+
+    provider = ForeignKey(Provider, null=False, on_delete=OnDelete.cascade, index=True)
+    weekday = SmallInt()
+    opens_minute = Integer()
+    closes_minute = Integer()
 
 
 class ProviderServiceArea(Table, tablename="provider_service_area"):
@@ -43,6 +75,7 @@ class ProviderServiceArea(Table, tablename="provider_service_area"):
 
 
 class Service(Table):
+    public_id = Varchar(length=16)  # random, for URLs; unique (index in the discovery migration)
     provider = ForeignKey(Provider, null=False, on_delete=OnDelete.cascade, index=True)
     category = ForeignKey(Category, null=False, on_delete=OnDelete.restrict)
     name = Varchar(length=120)
@@ -65,3 +98,17 @@ class ProviderPhoto(Table, tablename="provider_photo"):
     alt_text = Varchar(length=200, default="")
     position = Integer(default=0)
     created_at = Timestamptz()
+
+
+class Review(Table):
+    """A resident's rating of a provider. Only approved reviews are shown and counted."""
+
+    provider = ForeignKey(Provider, null=False, on_delete=OnDelete.cascade)
+    service = ForeignKey(Service, null=True, on_delete=OnDelete.set_null)
+    author = ForeignKey(UserAccount, null=False, on_delete=OnDelete.cascade)
+    stars = SmallInt()
+    body = Text(default="")
+    status = Varchar(length=16, default="pending")
+    created_at = Timestamptz()
+    reply = Text(default="")
+    replied_at = Timestamptz(null=True, default=None)

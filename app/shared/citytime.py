@@ -39,3 +39,11 @@ def city_day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
 
 def city_today(now: datetime, zone: ZoneInfo) -> date:
     return to_city(now, zone).date()
+
+
+def format_duration(minutes: int) -> str:
+    """90 -> "1 h 30 min", 45 -> "45 min", 120 -> "2 h"."""
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h {rest} min" if rest else f"{hours} h"

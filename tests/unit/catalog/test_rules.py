@@ -1,4 +1,4 @@
-from app.catalog.rules import Price, lowest_price, search_document
+from app.catalog.rules import PRICE_ABOVE_LIST, PRICE_NOT_POSITIVE, Price, lowest_price, price_problem
 
 
 def test_the_saving_is_the_gap_between_in_store_and_online_prices():
@@ -12,7 +12,8 @@ def test_from_price_is_the_cheapest_online_price():
     assert lowest_price([]) is None
 
 
-def test_the_search_document_is_folded_text_of_every_part():
-    assert search_document("Fontanería Russafa", "Plumbing", "", "L'Eixample") == (
-        "fontaneria russafa plumbing l'eixample"
-    )
+def test_online_prices_are_positive_and_never_above_the_in_store_price():
+    assert price_problem(0, 5000) == ("online_price", PRICE_NOT_POSITIVE)
+    assert price_problem(5001, 5000) == ("online_price", PRICE_ABOVE_LIST)
+    assert price_problem(5000, 5000) is None
+    assert price_problem(4500, 5000) is None

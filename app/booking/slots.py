@@ -1,0 +1,73 @@
+"""Slot computation: the start times a service can be booked at, from weekly opening hours.
+
+Works in the city's wall clock and stores UTC instants. On the spring DST Sunday the skipped hour
+has no slots; on the autumn one a repeated wall-clock time gives one slot (its first occurrence).
+A slot fits when it ends, in real elapsed time, no later than the interval's closing instant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from app.catalog.hours import MINUTES_PER_DAY, Interval
+from app.shared.citytime import city_to_utc, city_today
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class SlotTime:
+    starts_at: datetime
+    ends_at: datetime
+
+
+def _instant(day: date, minute: int, zone: ZoneInfo) -> datetime | None:
+    if minute == MINUTES_PER_DAY:
+        return city_to_utc(day + timedelta(days=1), time(0), zone)
+    return city_to_utc(day, time(minute // 60, minute % 60), zone)
+
+
+def _closing_instant(day: date, minute: int, zone: ZoneInfo) -> datetime:
+    """When the interval ends; a closing time inside the spring gap means the gap's end."""
+    while (instant := _instant(day, minute, zone)) is None:
+        minute += 1
+    return instant
+
+
+def slot_times(
+    intervals: Iterable[Interval], *, duration_minutes: int, first_day: date, last_day: date, zone: ZoneInfo
+) -> list[SlotTime]:
+    """Every slot of a service lasting ``duration_minutes`` on the days first_day..last_day."""
+    if duration_minutes <= 0:
+        raise ValueError("a service lasts at least one minute")
+    by_weekday: dict[int, list[Interval]] = {}
+    for interval in intervals:
+        by_weekday.setdefault(interval.weekday, []).append(interval)
+    length = timedelta(minutes=duration_minutes)
+    slots: list[SlotTime] = []
+    day = first_day
+    while day <= last_day:
+        for interval in sorted(by_weekday.get(day.weekday(), [])):
+            closes = _closing_instant(day, interval.closes, zone)
+            minute = interval.opens
+            while minute < interval.closes:
+                starts = _instant(day, minute, zone)
+                if starts is not None:  # None: the hour skipped when clocks go forward
+                    if starts + length > closes:
+                        break
+                    slots.append(SlotTime(starts, starts + length))
+                minute += duration_minutes
+        day += timedelta(days=1)
+    return sorted(set(slots))
+
+
+def booking_window(now: datetime, zone: ZoneInfo, horizon_days: int) -> tuple[date, date]:
+    """The city days slots exist for: today and the following ``horizon_days - 1`` days."""
+    today = city_today(now, zone)
+    return today, today + timedelta(days=horizon_days - 1)
+
+
+def book_by(starts_at: datetime, min_notice_minutes: int) -> datetime:
+    """The last instant a slot can still be booked."""
+    return starts_at - timedelta(minutes=min_notice_minutes)
