@@ -57,6 +57,19 @@ async def load_demo(settings: Settings) -> list[str]:
     return [email for email in emails if email in present]
 
 
+async def verify_provider(settings: Settings, slug: str) -> str:
+    """Make a provider public with the verified badge; returns its name."""
+    from app.catalog.services import provider_verify
+    from app.catalog.tables import Provider
+
+    database.bind(database.engine_from_url(settings.database_url))
+    row = await Provider.select(Provider.id, Provider.name).where(Provider.slug == slug).first()
+    if row is None:
+        raise SystemExit(f"No provider has the web address /providers/{slug}.")
+    await provider_verify(row["id"], now=SystemClock().now(), zone=settings.city.zone)
+    return row["name"]
+
+
 def run_localstripe(port: int) -> None:
     """The Stripe emulator, bound to loopback only (its own CLI listens on every interface)."""
     from aiohttp import web
@@ -191,6 +204,8 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("migrate", help="apply all database migrations")
     commands.add_parser("load-demo", help="load the demo city into an empty database")
     commands.add_parser("run", help="migrate, load the demo city and serve the site (development)")
+    verify = commands.add_parser("verify-provider", help="verify a provider so it is listed publicly")
+    verify.add_argument("slug", help="the provider's web address, as in /providers/<slug>")
     emulator = commands.add_parser("localstripe", help="run the Stripe emulator on 127.0.0.1")
     emulator.add_argument("--port", type=int, required=True)
     args = parser.parse_args(argv)
@@ -210,6 +225,9 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         asyncio.run(migrate(settings))
         asyncio.run(load_demo(settings))
+    elif args.command == "verify-provider":
+        name = asyncio.run(verify_provider(settings, args.slug))
+        print(f"{name} is verified and listed.")
     elif args.command == "run":
         return run(settings)
     return 0

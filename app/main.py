@@ -20,10 +20,15 @@ from litestar.static_files import create_static_files_router
 from app import database
 from app.accounts import routes as account_routes
 from app.accounts.services import sessions_purge_expired, throttle_purge
+from app.admin import routes as admin_routes
+from app.analytics.services import views_add
+from app.analytics.views import ViewCounter
+from app.booking.services import next_free_refresh, slots_refresh_all
 from app.catalog import routes as catalog_routes
 from app.dashboard import routes as dashboard_routes
 from app.media.storage import MEDIA_URL_PREFIX
 from app.settings import Settings
+from app.shared.citytime import city_today
 from app.shared.clock import Clock, SystemClock
 from app.web import health
 from app.web.errors import EXCEPTION_HANDLERS
@@ -33,22 +38,42 @@ from app.web.static import ONE_YEAR, StaticAssets
 from app.web.templating import template_config
 
 logger = logging.getLogger("cityloop")
-HOUSEKEEPING_INTERVAL_SECONDS = 3600
+VIEWS_FLUSH_SECONDS = 10
+FREE_TIMES_REFRESH_SECONDS = 300
+HOUSEKEEPING_SECONDS = 3600
 
 
-async def _housekeeping(settings: Settings, clock: Clock) -> None:
-    """Forget expired sessions and old rate-limit attempts, once an hour in every worker."""
+async def _every(seconds: float, job, name: str) -> None:
+    """Run ``job`` now and then every ``seconds``; a failed round is logged and the next one retried."""
     while True:
         try:
-            now = clock.now()
-            await sessions_purge_expired(now=now)
-            await throttle_purge(before=now - timedelta(minutes=settings.login_window_minutes))
-        except Exception:  # a missed round is harmless; the next one catches up
-            logger.exception("housekeeping failed")
-        await anyio.sleep(HOUSEKEEPING_INTERVAL_SECONDS)
+            await job()
+        except Exception:
+            logger.exception("%s failed", name)
+        await anyio.sleep(seconds)
 
 
-def _lifespan(settings: Settings, clock: Clock):
+def _lifespan(settings: Settings, clock: Clock, views: ViewCounter):
+    zone = settings.city.zone
+    slots_extended_for: list = []
+
+    async def flush_views() -> None:
+        if totals := views.take():
+            await views_add(totals)
+
+    async def refresh_free_times() -> None:
+        now = clock.now()
+        today = city_today(now, zone)
+        if today not in slots_extended_for:  # a new city day: add it to every booking window
+            await slots_refresh_all(now=now, zone=zone)
+            slots_extended_for[:] = [today]
+        await next_free_refresh(now=now)
+
+    async def housekeeping() -> None:
+        now = clock.now()
+        await sessions_purge_expired(now=now)
+        await throttle_purge(before=now - timedelta(minutes=settings.login_window_minutes))
+
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         engine = database.current_engine()
@@ -57,9 +82,14 @@ def _lifespan(settings: Settings, clock: Clock):
             await database.open_pool(engine, max_size=settings.database_pool_size)
         try:
             async with anyio.create_task_group() as tasks:
-                tasks.start_soon(_housekeeping, settings, clock)
+                tasks.start_soon(_every, VIEWS_FLUSH_SECONDS, flush_views, "writing view counts")
+                tasks.start_soon(
+                    _every, FREE_TIMES_REFRESH_SECONDS, refresh_free_times, "refreshing free times"
+                )
+                tasks.start_soon(_every, HOUSEKEEPING_SECONDS, housekeeping, "housekeeping")
                 yield
                 tasks.cancel_scope.cancel()
+            await flush_views()  # what the last seconds counted
         finally:
             if pooled:
                 await database.close_pool(engine)
@@ -69,6 +99,7 @@ def _lifespan(settings: Settings, clock: Clock):
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
     clock = clock or SystemClock()
+    views = ViewCounter(settings.city.zone)
     database.bind(database.engine_from_url(settings.database_url))
     assets = StaticAssets()
     settings.media_root.mkdir(parents=True, exist_ok=True)
@@ -88,6 +119,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
             *catalog_routes.ROUTES,
             *account_routes.ROUTES,
             *dashboard_routes.ROUTES,
+            *admin_routes.ROUTES,
             *health.ROUTES,
             *assets.routers(),
             media,
@@ -110,7 +142,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
         template_config=template_config(settings, assets),
         exception_handlers=EXCEPTION_HANDLERS,
         before_send=[security_headers(settings)],
-        lifespan=[_lifespan(settings, clock)],
+        lifespan=[_lifespan(settings, clock, views)],
         compression_config=CompressionConfig(backend="gzip", minimum_size=500, gzip_compress_level=6),
         request_max_body_size=1024 * 1024,
         openapi_config=None,
@@ -119,7 +151,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
             disable_existing_loggers=False,
             log_exceptions="never",  # errors.py logs what matters, once
         ),
-        state=State({"settings": settings, "clock": clock}),
+        state=State({"settings": settings, "clock": clock, "views": views}),
         debug=False,
     )
 

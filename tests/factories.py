@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from app.accounts.identity import CurrentUser, Role
 from app.accounts.services import ProviderSignUp, account_sign_up
+from app.accounts.tables import UserAccount
 from app.accounts.throttle import ThrottleRule
-from app.catalog.rules import ServiceLocation, search_document
-from app.catalog.tables import Category, Neighbourhood, Provider, ProviderServiceArea, Service
+from app.booking.services import slots_refresh
+from app.catalog.hours import Interval
+from app.catalog.rules import ServiceLocation
+from app.catalog.services import provider_refresh_search
+from app.catalog.tables import (
+    Category,
+    Neighbourhood,
+    OpeningHours,
+    Provider,
+    ProviderServiceArea,
+    Review,
+    Service,
+)
 from app.shared.text import slugify
 from tests.conftest import TEST_NOW
 
 PASSWORD = "correct horse battery"
 GENEROUS = ThrottleRule(limit=10_000, window=timedelta(minutes=15))
+MADRID = ZoneInfo("Europe/Madrid")
+WEEKDAYS_9_TO_6 = [Interval(day, 9 * 60, 18 * 60) for day in range(5)]
 
 
 async def make_account(
@@ -38,8 +54,6 @@ async def make_account(
         provider=provider,
     )
     if role is Role.admin:
-        from app.accounts.tables import UserAccount
-
         await UserAccount.update({UserAccount.role: Role.admin.value}).where(UserAccount.id == user.id)
         user = CurrentUser(id=user.id, email=user.email, display_name=user.display_name, role=Role.admin)
     return user
@@ -55,11 +69,13 @@ async def neighbourhood(name: str) -> dict:
     return rows[0]
 
 
-async def category(name: str) -> dict:
+async def category(name: str, description: str = "") -> dict:
     existing = await Category.select().where(Category.name == name).first()
     if existing:
         return existing
-    rows = await Category.insert(Category(name=name, slug=slugify(name))).returning(*Category.all_columns())
+    rows = await Category.insert(Category(name=name, slug=slugify(name), description=description)).returning(
+        *Category.all_columns()
+    )
     return rows[0]
 
 
@@ -69,10 +85,17 @@ async def make_listed_provider(
     verified: bool = True,
     category_name: str = "Plumbing",
     neighbourhood_name: str = "L'Eixample",
+    area: tuple[str, ...] = (),
     services: tuple[tuple[str, int, int], ...] = (("Unblock a drain", 6800, 8000),),
+    location: ServiceLocation = ServiceLocation.customer_address,
+    hours: list[Interval] | None = None,
+    rating: tuple[int, int] = (0, 0),
     owner_email: str | None = None,
+    now: datetime = TEST_NOW,
 ) -> int:
+    """A provider with services, weekday hours (9:00-18:00 unless told) and generated slots."""
     owner = await make_account(owner_email or f"owner-{slugify(name)}@example.com", f"{name} owner")
+    await UserAccount.update({UserAccount.role: Role.provider.value}).where(UserAccount.id == owner.id)
     home = await neighbourhood(neighbourhood_name)
     kind = await category(category_name)
     rows = await Provider.insert(
@@ -82,25 +105,54 @@ async def make_listed_provider(
             owner=owner.id,
             neighbourhood=home["id"],
             is_verified=verified,
-            search_text=search_document(name, category_name, home["name"], *(s[0] for s in services)),
-            created_at=TEST_NOW,
+            rating_count=rating[0],
+            rating_sum=rating[1],
+            created_at=now,
         )
     ).returning(Provider.id)
     provider_id = rows[0]["id"]
-    await ProviderServiceArea.insert(ProviderServiceArea(provider=provider_id, neighbourhood=home["id"]))
+    for area_name in {neighbourhood_name, *area}:
+        covered = await neighbourhood(area_name)
+        await ProviderServiceArea.insert(
+            ProviderServiceArea(provider=provider_id, neighbourhood=covered["id"])
+        )
     await Service.insert(
         *(
             Service(
+                public_id=secrets.token_hex(6),
                 provider=provider_id,
                 category=kind["id"],
                 name=service_name,
                 duration_minutes=60,
                 online_price_cents=online,
                 list_price_cents=listed,
-                location=ServiceLocation.customer_address.value,
-                created_at=TEST_NOW,
+                location=location.value,
+                position=position,
+                created_at=now,
             )
-            for service_name, online, listed in services
+            for position, (service_name, online, listed) in enumerate(services)
         )
     )
+    intervals = WEEKDAYS_9_TO_6 if hours is None else hours
+    if intervals:
+        await OpeningHours.insert(
+            *(
+                OpeningHours(
+                    provider=provider_id, weekday=i.weekday, opens_minute=i.opens, closes_minute=i.closes
+                )
+                for i in intervals
+            )
+        )
+    await provider_refresh_search(provider_id)
+    await slots_refresh(provider_id, now=now, zone=MADRID)
     return provider_id
+
+
+async def add_review(
+    provider_id: int, author_id: int, stars: int, *, status: str = "approved", **extra
+) -> None:
+    await Review.insert(
+        Review(
+            provider=provider_id, author=author_id, stars=stars, status=status, created_at=TEST_NOW, **extra
+        )
+    )

@@ -6,6 +6,7 @@ from wtforms import EmailField, Form, HiddenField, PasswordField, SelectField, S
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from app.accounts.rules import PASSWORD_MAX_LENGTH, normalise_email, password_problem
+from app.web.forms import choice_id, require_choice, strip
 
 NAME_REQUIRED = "Enter your name."
 EMAIL_REQUIRED = "Enter your email address."
@@ -31,26 +32,12 @@ def _new_password(email_field: str | None = None):
     return check
 
 
-def _choice_id(value) -> int | None:
-    """A posted <select> value as an id; anything else (empty, tampered) reads as no choice."""
-    if isinstance(value, int):
-        return value
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 def _email_field() -> EmailField:
     """An email input whose validated, normalised address is left in ``field.normalised``."""
     return EmailField(
         "Email",
         [InputRequired(EMAIL_REQUIRED), _email_address],
-        filters=[_strip],
+        filters=[strip],
         render_kw={"autocomplete": "email"},
     )
 
@@ -59,7 +46,7 @@ class SignUpForm(Form):
     display_name = StringField(
         "Your name",
         [DataRequired(NAME_REQUIRED), Length(max=80, message="Use at most 80 characters.")],
-        filters=[_strip],
+        filters=[strip],
         render_kw={"autocomplete": "name"},
     )
     email = _email_field()
@@ -75,18 +62,19 @@ class ProviderSignUpForm(SignUpForm):
     business_name = StringField(
         "Business name",
         [DataRequired(BUSINESS_NAME_REQUIRED), Length(max=120, message="Use at most 120 characters.")],
-        filters=[_strip],
+        filters=[strip],
         render_kw={"autocomplete": "organization"},
     )
-    neighbourhood = SelectField("Where your business is based", coerce=_choice_id, validate_choice=False)
+    neighbourhood = SelectField(
+        "Where your business is based",
+        coerce=choice_id,
+        validate_choice=False,
+        validators=[require_choice(NEIGHBOURHOOD_REQUIRED)],
+    )
 
     def __init__(self, *args, neighbourhoods: list[tuple[int, str]], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.neighbourhood.choices = [("", "Choose a neighbourhood"), *neighbourhoods]
-
-    def validate_neighbourhood(self, field: SelectField) -> None:
-        if field.data is None or field.data not in {value for value, _ in field.choices if value != ""}:
-            raise ValidationError(NEIGHBOURHOOD_REQUIRED)
 
 
 class LoginForm(Form):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from app.accounts.identity import CurrentUser, Role
 from app.accounts.tables import ThrottleEvent, UserAccount, UserSession
+from app.database import instant_from_db
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,16 +71,9 @@ async def throttle_attempts(buckets: tuple[str, ...], *, since: datetime) -> dic
     """For each bucket with attempts after ``since``: (how many, the oldest one)."""
     placeholders = ", ".join("{}" for _ in buckets)  # values are bound as parameters, never inlined
     rows = await ThrottleEvent.raw(
-        "SELECT bucket, COUNT(*) AS attempts, MIN(created_at) AS oldest FROM throttle_event "  # noqa: S608
+        "SELECT bucket, COUNT(*) AS attempts, MIN(created_at) AS oldest FROM throttle_event "
         f"WHERE bucket IN ({placeholders}) AND created_at > {{}} GROUP BY bucket",
         *buckets,
         since,
     )
-    return {row["bucket"]: (row["attempts"], _as_instant(row["oldest"])) for row in rows}
-
-
-def _as_instant(value: datetime | str) -> datetime:
-    # An aggregate loses the column type on SQLite, so MIN() comes back as the stored text.
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return {row["bucket"]: (row["attempts"], instant_from_db(row["oldest"])) for row in rows}

@@ -1,12 +1,34 @@
-"""Reads for the catalogue: neighbourhoods, categories and the provider listing."""
+"""Reads for the catalogue: the results page, provider pages, and the lists the forms offer."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from app.booking.tables import Slot
+from app.catalog import ranking
+from app.catalog.discovery import Filters, availability_range
+from app.catalog.hours import Interval
 from app.catalog.rules import Price, lowest_price
-from app.catalog.tables import Category, Neighbourhood, Provider, ProviderPhoto, ProviderServiceArea, Service
-from app.shared.text import fold
+from app.catalog.search import search_terms
+from app.catalog.tables import (
+    Category,
+    Neighbourhood,
+    OpeningHours,
+    Provider,
+    ProviderPhoto,
+    ProviderServiceArea,
+    Review,
+    Service,
+)
+from app.database import instant_from_db
+from app.shared.citytime import city_day_bounds, city_today, to_city
+
+PER_PAGE = 20
+REVIEWS_PER_PAGE = 5
+DAYS_SHOWN = 7
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,6 +37,16 @@ class Photo:
     width: int
     height: int
     alt_text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Rating:
+    count: int
+    total: int
+
+    @property
+    def mean(self) -> float | None:
+        return ranking.mean_rating(self.count, self.total)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,14 +59,40 @@ class ProviderCard:
     categories: tuple[str, ...]
     from_price: Price | None
     cover: Photo | None
+    rating: Rating
+    next_free_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
-class ProviderPage:
+class ResultsPage:
     cards: list[ProviderCard]
     page: int
     has_next: bool
     total: int
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    id: int
+    slug: str
+    name: str
+
+
+# --- lists -------------------------------------------------------------------------------------
+
+
+async def categories() -> list[Choice]:
+    rows = await Category.select(Category.id, Category.slug, Category.name).order_by(Category.position)
+    return [Choice(row["id"], row["slug"], row["name"]) for row in rows]
+
+
+async def neighbourhoods() -> list[Choice]:
+    rows = (
+        await Neighbourhood.select(Neighbourhood.id, Neighbourhood.slug, Neighbourhood.name)
+        .order_by(Neighbourhood.position)
+        .order_by(Neighbourhood.name)
+    )
+    return [Choice(row["id"], row["slug"], row["name"]) for row in rows]
 
 
 async def neighbourhood_choices() -> list[tuple[int, str]]:
@@ -42,43 +100,165 @@ async def neighbourhood_choices() -> list[tuple[int, str]]:
     return [(row["id"], row["name"]) for row in rows]
 
 
-async def neighbourhood_exists(neighbourhood_id: int) -> bool:
-    return await Neighbourhood.exists().where(Neighbourhood.id == neighbourhood_id)
+async def category_by_slug(slug: str) -> dict | None:
+    return await Category.select().where(Category.slug == slug).first()
 
 
-async def category_names() -> list[str]:
-    rows = await Category.select(Category.name).order_by(Category.position, Category.name)
-    return [row["name"] for row in rows]
+async def neighbourhood_by_slug(slug: str) -> dict | None:
+    return await Neighbourhood.select().where(Neighbourhood.slug == slug).first()
 
 
-def _without_wildcards(text: str) -> str:
-    # LIKE escaping differs between SQLite and PostgreSQL; search words never need these characters.
-    return " ".join(text.replace("%", " ").replace("_", " ").replace("\\", " ").split())
+# --- results -----------------------------------------------------------------------------------
 
 
-async def listed_providers(*, query: str = "", page: int = 1, per_page: int = 20) -> ProviderPage:
-    """Verified providers, optionally matching ``query`` (case- and accent-insensitive), by name."""
-    where = [Provider.is_verified.eq(True)]
-    words = _without_wildcards(fold(query))
-    if words:
-        where.append(Provider.search_text.like(f"%{words}%"))
-    total = await Provider.count().where(*where)
-    rows = (
-        await Provider.select(
-            Provider.id, Provider.slug, Provider.name, Provider.is_verified, Provider.neighbourhood.name
+@dataclass
+class _Sql:
+    """A raw SQL fragment builder: text with Piccolo's {} placeholders and their values in order."""
+
+    args: list
+
+    def bind(self, value) -> str:
+        self.args.append(value)
+        return "{}"
+
+
+def _service_match(sql: _Sql, filters: Filters, category_id: int | None, neighbourhood_id: int | None) -> str:
+    """Conditions on service ``s`` of provider ``p`` for the filters that concern services."""
+    conditions = ["s.provider = p.id", "NOT s.is_archived"]
+    if category_id is not None:
+        conditions.append(f"s.category = {sql.bind(category_id)}")
+    if filters.price_min_cents is not None:
+        conditions.append(f"s.online_price_cents >= {sql.bind(filters.price_min_cents)}")
+    if filters.price_max_cents is not None:
+        conditions.append(f"s.online_price_cents <= {sql.bind(filters.price_max_cents)}")
+    if neighbourhood_id is not None:
+        # At home: the neighbourhood is in the service area. At the premises: the provider is there.
+        conditions.append(
+            "((s.location = 'customer_address' AND EXISTS (SELECT 1 FROM provider_service_area a "
+            f"WHERE a.provider = p.id AND a.neighbourhood = {sql.bind(neighbourhood_id)})) "
+            f"OR (s.location = 'provider_premises' AND p.neighbourhood = {sql.bind(neighbourhood_id)}))"
         )
-        .where(*where)
-        .order_by(Provider.name)
-        .order_by(Provider.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+    return " AND ".join(conditions)
+
+
+def _free_slot(sql: _Sql, now: datetime) -> str:
+    return f"sl.book_by >= {sql.bind(now)} AND sl.booked < sl.capacity AND NOT sl.is_closed"
+
+
+def _order_by(sql: _Sql, sort: str, now: datetime) -> str:
+    weight, prior = ranking.PRIOR_WEIGHT, ranking.PRIOR_MEAN
+    bayes = f"(({weight} * {prior} + p.rating_sum) * 1.0 / ({weight} + p.rating_count))"
+    if sort == "rating":
+        return f"{bayes} DESC, p.rating_count DESC"
+    if sort == "price":
+        return "from_price ASC"
+    if sort == "soonest":
+        return "p.next_free_at IS NULL, p.next_free_at ASC"
+    availability = (
+        "CASE WHEN p.next_free_at IS NULL THEN 0 "
+        f"WHEN p.next_free_at <= {sql.bind(now + ranking.SOON)} THEN 1 "
+        f"WHEN p.next_free_at <= {sql.bind(now + ranking.LATER)} THEN 0.5 ELSE 0 END"
     )
+    return f"({ranking.RATING_SHARE} * {bayes} / 5 + {ranking.AVAILABILITY_SHARE} * {availability}) DESC"
+
+
+def _conditions(
+    sql: _Sql,
+    filters: Filters,
+    category_id: int | None,
+    neighbourhood_id: int | None,
+    window: tuple[datetime, datetime] | None,
+    now: datetime,
+) -> str:
+    matching = lambda: _service_match(sql, filters, category_id, neighbourhood_id)  # noqa: E731 - binds in place
+    where = ["p.is_verified", f"EXISTS (SELECT 1 FROM service s WHERE {matching()})"]
+    for term in search_terms(filters.query):
+        where.append(f"p.search_text LIKE {sql.bind(f'% {term}%')}")
+    if filters.min_rating:
+        where.append(
+            f"p.rating_count > 0 AND p.rating_sum >= {sql.bind(float(filters.min_rating))} * p.rating_count"
+        )
+    if window is not None:
+        where.append(
+            "EXISTS (SELECT 1 FROM slot sl JOIN service s ON s.id = sl.service WHERE sl.provider = p.id "
+            f"AND sl.starts_at >= {sql.bind(window[0])} AND sl.starts_at < {sql.bind(window[1])} "
+            f"AND {_free_slot(sql, now)} AND {matching()})"
+        )
+    return " AND ".join(where)
+
+
+async def search_providers(
+    filters: Filters,
+    *,
+    now: datetime,
+    zone: ZoneInfo,
+    category_id: int | None = None,
+    neighbourhood_id: int | None = None,
+    per_page: int = PER_PAGE,
+) -> ResultsPage:
+    """Verified providers matching the filters, one page of them, in the chosen order.
+
+    A bounded number of queries whatever the page size: the page itself (with the total), then
+    the services, next free slots and cover photos of the providers on it.
+    """
+    window = availability_range(filters.available, now=now, zone=zone)
+    offset = (filters.page - 1) * per_page
+    sql = _Sql([])  # fragments are built in the order they appear, so the values line up
+    cheapest = _service_match(sql, filters, category_id, neighbourhood_id)
+    from_price = f"(SELECT MIN(s.online_price_cents) FROM service s WHERE {cheapest})"
+    where = _conditions(sql, filters, category_id, neighbourhood_id, window, now)
+    order = _order_by(sql, filters.sort, now)
+    limit = f"LIMIT {sql.bind(per_page)} OFFSET {sql.bind(offset)}"
+    rows = await Provider.raw(
+        "SELECT p.id, p.slug, p.name, p.is_verified, p.rating_count, p.rating_sum, "
+        f"n.name AS neighbourhood_name, COUNT(*) OVER () AS total, {from_price} AS from_price "
+        "FROM provider p LEFT JOIN neighbourhood n ON n.id = p.neighbourhood "
+        f"WHERE {where} ORDER BY {order}, p.name, p.id {limit}",
+        *sql.args,
+    )
+    if rows:
+        total = rows[0]["total"]
+    else:  # past the last page: the window count has no row to ride on
+        count_sql = _Sql([])
+        where = _conditions(count_sql, filters, category_id, neighbourhood_id, window, now)
+        counted = await Provider.raw(
+            f"SELECT COUNT(*) AS total FROM provider p WHERE {where}", *count_sql.args
+        )
+        total = counted[0]["total"]
+    cards = await _cards(rows, filters, category_id, neighbourhood_id, window, now)
+    return ResultsPage(cards=cards, page=filters.page, has_next=offset + len(rows) < total, total=total)
+
+
+async def _cards(
+    rows: list[dict],
+    filters: Filters,
+    category_id: int | None,
+    neighbourhood_id: int | None,
+    window: tuple[datetime, datetime] | None,
+    now: datetime,
+) -> list[ProviderCard]:
+    if not rows:
+        return []
     ids = [row["id"] for row in rows]
-    if not ids:
-        return ProviderPage(cards=[], page=page, has_next=False, total=total)
-    services = await Service.select(
-        Service.provider, Service.online_price_cents, Service.list_price_cents, Service.category.name
-    ).where(Service.provider.is_in(ids), Service.is_archived.eq(False))
+    id_list = ", ".join("{}" for _ in ids)
+    sql = _Sql(list(ids))
+    services = await Service.raw(
+        "SELECT s.provider, s.online_price_cents, s.list_price_cents, c.name AS category "
+        f"FROM service s JOIN category c ON c.id = s.category JOIN provider p ON p.id = s.provider "
+        f"WHERE s.provider IN ({id_list}) AND {_service_match(sql, filters, category_id, neighbourhood_id)}",
+        *sql.args,
+    )
+    sql = _Sql(list(ids))
+    in_window = ""
+    if window is not None:
+        in_window = f"AND sl.starts_at >= {sql.bind(window[0])} AND sl.starts_at < {sql.bind(window[1])} "
+    free = await Slot.raw(
+        "SELECT sl.provider, MIN(sl.starts_at) AS next_free FROM slot sl "
+        "JOIN service s ON s.id = sl.service JOIN provider p ON p.id = sl.provider "
+        f"WHERE sl.provider IN ({id_list}) {in_window}AND {_free_slot(sql, now)} "
+        f"AND {_service_match(sql, filters, category_id, neighbourhood_id)} GROUP BY sl.provider",
+        *sql.args,
+    )
     photos = await ProviderPhoto.select(
         ProviderPhoto.provider,
         ProviderPhoto.image_key,
@@ -87,76 +267,145 @@ async def listed_providers(*, query: str = "", page: int = 1, per_page: int = 20
         ProviderPhoto.alt_text,
     ).where(ProviderPhoto.provider.is_in(ids), ProviderPhoto.position == 0)
     prices: dict[int, list[Price]] = {}
-    categories: dict[int, list[str]] = {}
+    names: dict[int, list[str]] = {}
     for row in services:
         prices.setdefault(row["provider"], []).append(
             Price(row["online_price_cents"], row["list_price_cents"])
         )
-        names = categories.setdefault(row["provider"], [])
-        if row["category.name"] not in names:
-            names.append(row["category.name"])
+        if row["category"] not in names.setdefault(row["provider"], []):
+            names[row["provider"]].append(row["category"])
+    next_free = {row["provider"]: instant_from_db(row["next_free"]) for row in free}
     covers = {
         row["provider"]: Photo(row["image_key"], row["width"], row["height"], row["alt_text"])
         for row in photos
     }
-    cards = [
+    return [
         ProviderCard(
             id=row["id"],
             slug=row["slug"],
             name=row["name"],
-            is_verified=row["is_verified"],
-            neighbourhood=row["neighbourhood.name"],
-            categories=tuple(categories.get(row["id"], ())),
+            is_verified=bool(row["is_verified"]),
+            neighbourhood=row["neighbourhood_name"],
+            categories=tuple(names.get(row["id"], ())),
             from_price=lowest_price(prices.get(row["id"], ())),
             cover=covers.get(row["id"]),
+            rating=Rating(row["rating_count"], row["rating_sum"]),
+            next_free_at=next_free.get(row["id"]),
         )
         for row in rows
     ]
-    return ProviderPage(cards=cards, page=page, has_next=page * per_page < total, total=total)
+
+
+# --- provider page -----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
-class ServiceSummary:
+class ServiceOffer:
+    public_id: str
     name: str
+    description: str
     category: str
     duration_minutes: int
     price: Price
     location: str
     capacity: int
+    next_free_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
-class OwnedProvider:
+class DayAvailability:
+    day: date
+    free_slots: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewView:
+    stars: int
+    body: str
+    author: str
+    service: str | None
+    created_at: datetime
+    reply: str
+    replied_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewsPage:
+    reviews: list[ReviewView]
+    page: int
+    has_next: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderProfile:
     id: int
+    owner_id: int
     slug: str
     name: str
+    description: str
     is_verified: bool
     neighbourhood: str | None
+    address: str
+    phone: str
+    photos: list[Photo]
+    hours: list[Interval]
     service_area: list[str]
-    services: list[ServiceSummary]
-    photo_count: int
+    services: list[ServiceOffer]
+    days: list[DayAvailability]
+    rating: Rating
+    stars: dict[int, int]  # approved reviews per number of stars, 5 to 1
+
+    @property
+    def works_at_premises(self) -> bool:
+        return any(service.location == "provider_premises" for service in self.services)
+
+    @property
+    def comes_to_you(self) -> bool:
+        return any(service.location == "customer_address" for service in self.services)
 
 
-async def provider_owned_by(owner_id: int) -> OwnedProvider | None:
-    """The provider profile a provider account runs, with what its dashboard summarises."""
+async def provider_profile(slug: str, *, now: datetime, zone: ZoneInfo) -> ProviderProfile | None:
+    """Everything the public provider page shows, in a fixed number of queries."""
     row = (
         await Provider.select(
-            Provider.id, Provider.slug, Provider.name, Provider.is_verified, Provider.neighbourhood.name
+            Provider.id,
+            Provider.owner,
+            Provider.slug,
+            Provider.name,
+            Provider.description,
+            Provider.is_verified,
+            Provider.neighbourhood.name,
+            Provider.address,
+            Provider.phone,
+            Provider.rating_count,
+            Provider.rating_sum,
         )
-        .where(Provider.owner == owner_id)
-        .order_by(Provider.id)
+        .where(Provider.slug == slug)
         .first()
     )
     if row is None:
         return None
+    provider_id = row["id"]
+    photos = (
+        await ProviderPhoto.select(
+            ProviderPhoto.image_key, ProviderPhoto.width, ProviderPhoto.height, ProviderPhoto.alt_text
+        )
+        .where(ProviderPhoto.provider == provider_id)
+        .order_by(ProviderPhoto.position)
+        .order_by(ProviderPhoto.id)
+    )
+    hours = await OpeningHours.select().where(OpeningHours.provider == provider_id)
     area = (
         await ProviderServiceArea.select(ProviderServiceArea.neighbourhood.name)
-        .where(ProviderServiceArea.provider == row["id"])
+        .where(ProviderServiceArea.provider == provider_id)
         .order_by(ProviderServiceArea.neighbourhood.name)
     )
     services = (
         await Service.select(
+            Service.id,
+            Service.public_id,
             Service.name,
+            Service.description,
             Service.category.name,
             Service.duration_minutes,
             Service.online_price_cents,
@@ -164,26 +413,106 @@ async def provider_owned_by(owner_id: int) -> OwnedProvider | None:
             Service.location,
             Service.capacity,
         )
-        .where(Service.provider == row["id"], Service.is_archived.eq(False))
+        .where(Service.provider == provider_id, Service.is_archived.eq(False))
         .order_by(Service.position)
     )
-    return OwnedProvider(
-        id=row["id"],
+    today = city_today(now, zone)
+    strip_end = city_day_bounds(today + timedelta(days=DAYS_SHOWN - 1), zone)[1]
+    first_free = await Slot.raw(
+        "SELECT sl.service, MIN(sl.starts_at) AS next_free FROM slot sl "
+        f"WHERE sl.provider = {{}} AND {_free_slot(_Sql([]), now)} GROUP BY sl.service",
+        provider_id,
+        now,
+    )
+    strip = await Slot.select(Slot.starts_at).where(
+        Slot.provider == provider_id,
+        Slot.starts_at < strip_end,
+        Slot.book_by >= now,
+        Slot.booked < Slot.capacity,
+        Slot.is_closed.eq(False),
+    )
+    stars = await Review.raw(
+        "SELECT stars, COUNT(*) AS reviews FROM review "
+        "WHERE provider = {} AND status = 'approved' GROUP BY stars",
+        provider_id,
+    )
+    next_free = {row["service"]: instant_from_db(row["next_free"]) for row in first_free}
+    per_day = Counter(to_city(slot["starts_at"], zone).date() for slot in strip)
+    return ProviderProfile(
+        id=provider_id,
+        owner_id=row["owner"],
         slug=row["slug"],
         name=row["name"],
+        description=row["description"],
         is_verified=row["is_verified"],
         neighbourhood=row["neighbourhood.name"],
+        address=row["address"],
+        phone=row["phone"],
+        photos=[Photo(p["image_key"], p["width"], p["height"], p["alt_text"]) for p in photos],
+        hours=[Interval(h["weekday"], h["opens_minute"], h["closes_minute"]) for h in hours],
         service_area=[a["neighbourhood.name"] for a in area],
         services=[
-            ServiceSummary(
+            ServiceOffer(
+                public_id=s["public_id"],
                 name=s["name"],
+                description=s["description"],
                 category=s["category.name"],
                 duration_minutes=s["duration_minutes"],
                 price=Price(s["online_price_cents"], s["list_price_cents"]),
                 location=s["location"],
                 capacity=s["capacity"],
+                next_free_at=next_free.get(s["id"]),
             )
             for s in services
         ],
-        photo_count=await ProviderPhoto.count().where(ProviderPhoto.provider == row["id"]),
+        days=[
+            DayAvailability(today + timedelta(days=n), per_day[today + timedelta(days=n)])
+            for n in range(DAYS_SHOWN)
+        ],
+        rating=Rating(row["rating_count"], row["rating_sum"]),
+        stars={n: 0 for n in range(5, 0, -1)} | {r["stars"]: r["reviews"] for r in stars},
     )
+
+
+async def provider_reviews(provider_id: int, *, page: int, per_page: int = REVIEWS_PER_PAGE) -> ReviewsPage:
+    """Approved reviews, newest first, with the provider's replies."""
+    rows = (
+        await Review.select(
+            Review.stars,
+            Review.body,
+            Review.author.display_name,
+            Review.service.name,
+            Review.created_at,
+            Review.reply,
+            Review.replied_at,
+        )
+        .where(Review.provider == provider_id, Review.status == "approved")
+        .order_by(Review.created_at, ascending=False)
+        .order_by(Review.id, ascending=False)
+        .limit(per_page + 1)
+        .offset((page - 1) * per_page)
+    )
+    return ReviewsPage(
+        reviews=[
+            ReviewView(
+                stars=r["stars"],
+                body=r["body"],
+                author=_first_name_and_initial(r["author.display_name"]),
+                service=r["service.name"],
+                created_at=r["created_at"],
+                reply=r["reply"],
+                replied_at=r["replied_at"],
+            )
+            for r in rows[:per_page]
+        ],
+        page=page,
+        has_next=len(rows) > per_page,
+    )
+
+
+def _first_name_and_initial(display_name: str) -> str:
+    """Reviews show "Lucía N.", never a resident's full name."""
+    parts = display_name.split()
+    if len(parts) < 2:
+        return display_name
+    return f"{parts[0]} {parts[-1][0]}."

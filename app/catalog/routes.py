@@ -1,4 +1,4 @@
-"""The public catalogue: the home page lists verified providers, with a search box in the header."""
+"""The public catalogue: results with filters, category and neighbourhood pages, provider pages."""
 
 from __future__ import annotations
 
@@ -6,24 +6,171 @@ from typing import Annotated
 
 from litestar import Request, get
 from litestar.params import QueryParameter
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
-from app.catalog.queries import listed_providers
-from app.web.htmx import render
-from app.web.params import page_number
+from app.analytics.views import ViewCounter
+from app.booking.policy import STANDARD_POLICY
+from app.catalog import queries
+from app.catalog.discovery import AVAILABLE, RATINGS, SORTS, parse_filters
+from app.catalog.hours import weekly_summary
+from app.settings import Settings
+from app.shared.clock import Clock
+from app.shared.paging import page_number
+from app.web.context import ClockDep, SettingsDep
+from app.web.exceptions import PageMissing
+from app.web.htmx import render, wants_fragment
 
-MAX_QUERY_LENGTH = 100
+UNKNOWN_CATEGORY = "We ignored the category “{slug}”: it isn't one we list."
+UNKNOWN_NEIGHBOURHOOD = "We ignored the neighbourhood “{slug}”: it isn't one we list."
+
+
+def _views(request: Request) -> ViewCounter:
+    return request.app.state.views
+
+
+async def _results(
+    request: Request,
+    settings: Settings,
+    clock: Clock,
+    *,
+    landing_category: dict | None = None,
+    landing_neighbourhood: dict | None = None,
+) -> Template | Redirect:
+    """The results page for the URL's filters; category and neighbourhood pages preset one."""
+    now, zone = clock.now(), settings.city.zone
+    params = {key: request.query_params.get(key) for key in request.query_params}
+    if landing_category:
+        params.setdefault("category", landing_category["slug"])
+    if landing_neighbourhood:
+        params.setdefault("neighbourhood", landing_neighbourhood["slug"])
+    filters, notes = parse_filters(params, now=now, zone=zone)
+    clean_url = filters.url(page=filters.page)
+    submitted_blanks = any(not request.query_params.get(key) for key in request.query_params)
+    if submitted_blanks and not notes and not wants_fragment(request):
+        # A form sent without JavaScript carries every field, empty or not: show the shareable URL.
+        return Redirect(clean_url, status_code=303)
+    categories = await queries.categories()
+    neighbourhoods = await queries.neighbourhoods()
+    category = next((c for c in categories if c.slug == filters.category), None)
+    neighbourhood = next((n for n in neighbourhoods if n.slug == filters.neighbourhood), None)
+    if filters.category and category is None:
+        notes.append(UNKNOWN_CATEGORY.format(slug=filters.category))
+    if filters.neighbourhood and neighbourhood is None:
+        notes.append(UNKNOWN_NEIGHBOURHOOD.format(slug=filters.neighbourhood))
+    results = await queries.search_providers(
+        filters,
+        now=now,
+        zone=zone,
+        category_id=category.id if category else None,
+        neighbourhood_id=neighbourhood.id if neighbourhood else None,
+    )
+    _views(request).listed((card.id for card in results.cards), now)
+    if landing_category and not neighbourhood:
+        canonical = f"/c/{landing_category['slug']}"
+    elif landing_neighbourhood and not category:
+        canonical = f"/n/{landing_neighbourhood['slug']}"
+    else:
+        canonical = "/"
+    context = {
+        "filters": filters,
+        "query": filters.query,
+        "notes": notes,
+        "results": results,
+        "category": category,
+        "neighbourhood": neighbourhood,
+        "category_description": landing_category["description"] if landing_category else "",
+        "categories": categories,
+        "neighbourhoods": neighbourhoods,
+        "sorts": SORTS,
+        "ratings": RATINGS,
+        "available_choices": AVAILABLE,
+        "canonical": canonical,
+        # Only the home page and the category and neighbourhood pages themselves are for search engines.
+        "indexable": request.url.path == canonical and not request.url.query,
+        "today": now,
+    }
+    # htmx pushes this URL to the address bar instead of the form's raw query string.
+    return render(
+        request,
+        "catalog/results.html",
+        context,
+        fragment="catalog/_catalogue.html",
+        headers={"hx-push-url": clean_url} if wants_fragment(request) else None,
+    )
 
 
 @get("/", name="home")
-async def home(
+async def home(request: Request, settings: SettingsDep, clock: ClockDep) -> Template | Redirect:
+    return await _results(request, settings, clock)
+
+
+@get("/c/{slug:str}", name="category")
+async def category_page(
+    request: Request, slug: str, settings: SettingsDep, clock: ClockDep
+) -> Template | Redirect:
+    category = await queries.category_by_slug(slug)
+    if category is None:
+        raise PageMissing("We don't list that category. Browse all home services instead.")
+    return await _results(request, settings, clock, landing_category=category)
+
+
+@get("/n/{slug:str}", name="neighbourhood")
+async def neighbourhood_page(
+    request: Request, slug: str, settings: SettingsDep, clock: ClockDep
+) -> Template | Redirect:
+    neighbourhood = await queries.neighbourhood_by_slug(slug)
+    if neighbourhood is None:
+        raise PageMissing("We don't list that neighbourhood. Browse the whole city instead.")
+    return await _results(request, settings, clock, landing_neighbourhood=neighbourhood)
+
+
+async def _visible_profile(request: Request, slug: str, clock: Clock, settings: Settings):
+    """The provider's page data; unverified providers are visible to their owner only."""
+    profile = await queries.provider_profile(slug, now=clock.now(), zone=settings.city.zone)
+    user = request.scope.get("user")
+    is_owner = profile is not None and user is not None and user.id == profile.owner_id
+    if profile is None or not (profile.is_verified or is_owner):
+        raise PageMissing("We couldn't find that business. It may have changed its web address.")
+    return profile, is_owner
+
+
+@get("/providers/{slug:str}", name="provider")
+async def provider_page(request: Request, slug: str, settings: SettingsDep, clock: ClockDep) -> Template:
+    profile, is_owner = await _visible_profile(request, slug, clock, settings)
+    if not is_owner:
+        _views(request).page_viewed(profile.id, clock.now())
+    reviews = await queries.provider_reviews(profile.id, page=1)
+    return render(
+        request,
+        "catalog/provider.html",
+        {
+            "provider": profile,
+            "is_owner": is_owner,
+            "reviews": reviews,
+            "hours": weekly_summary(profile.hours),
+            "policy": STANDARD_POLICY,
+            "canonical": f"/providers/{profile.slug}",
+        },
+    )
+
+
+@get("/providers/{slug:str}/reviews", name="provider_reviews")
+async def provider_reviews_page(
     request: Request,
-    q: Annotated[str | None, QueryParameter(name="q")] = None,
+    slug: str,
+    settings: SettingsDep,
+    clock: ClockDep,
     page: Annotated[str | None, QueryParameter(name="page")] = None,
 ) -> Template:
-    query = (q or "").strip()[:MAX_QUERY_LENGTH]
-    results = await listed_providers(query=query, page=page_number(page))
-    return render(request, "catalog/home.html", {"query": query, "results": results})
+    """More reviews: the next page as a fragment for "Show more", or a page of its own without JS."""
+    profile, _ = await _visible_profile(request, slug, clock, settings)
+    reviews = await queries.provider_reviews(profile.id, page=page_number(page))
+    return render(
+        request,
+        "catalog/reviews.html",
+        {"provider": profile, "reviews": reviews, "canonical": f"/providers/{profile.slug}"},
+        fragment="catalog/_reviews.html",
+    )
 
 
-ROUTES = [home]
+ROUTES = [home, category_page, neighbourhood_page, provider_page, provider_reviews_page]

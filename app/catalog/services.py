@@ -1,12 +1,65 @@
-"""Writes to the catalogue."""
+"""Writes to the catalogue: provider profiles, hours, services, photos, and the city's lists.
+
+Each public function owns its transaction. Anything that changes what a provider is found by
+refreshes its search document; anything that changes when it can be booked refreshes its slots.
+"""
 
 from __future__ import annotations
 
+import secrets
+from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from app.catalog.rules import search_document
-from app.catalog.tables import Neighbourhood, Provider
+from app import database
+from app.booking.services import slots_refresh
+from app.catalog.hours import Interval
+from app.catalog.rules import ServiceLocation
+from app.catalog.search import search_document
+from app.catalog.tables import (
+    Category,
+    Neighbourhood,
+    OpeningHours,
+    Provider,
+    ProviderPhoto,
+    ProviderServiceArea,
+    Service,
+)
+from app.media.storage import MediaStore, StoredImage
+from app.shared.errors import ConflictError, DomainError, NotFoundError
 from app.shared.text import slugify
+
+SLUG_TAKEN = "Another business already uses this web address. Try adding your neighbourhood."
+SLUG_INVALID = "Use lower-case letters, digits and dashes, like fontaneria-russafa."
+PHOTO_LIMIT = 20
+PHOTO_LIMIT_REACHED = f"A business can show at most {PHOTO_LIMIT} photos. Delete some before adding more."
+NAME_TAKEN = "That name is already in the list."
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileChanges:
+    name: str
+    slug: str
+    description: str
+    neighbourhood_id: int
+    service_area_ids: list[int]
+    address: str
+    phone: str
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceDetails:
+    category_id: int
+    name: str
+    description: str
+    duration_minutes: int
+    online_price_cents: int
+    list_price_cents: int
+    location: ServiceLocation
+    capacity: int
+
+
+# --- providers ---------------------------------------------------------------------------------
 
 
 async def free_provider_slug(name: str) -> str:
@@ -25,20 +78,305 @@ async def free_provider_slug(name: str) -> str:
 
 async def provider_create(*, owner_id: int, name: str, neighbourhood_id: int | None, now: datetime) -> dict:
     """An unverified provider profile owned by ``owner_id``; not listed until an admin verifies it."""
-    neighbourhood = (
-        await Neighbourhood.select(Neighbourhood.name).where(Neighbourhood.id == neighbourhood_id).first()
-        if neighbourhood_id is not None
-        else None
-    )
     slug = await free_provider_slug(name)
     rows = await Provider.insert(
-        Provider(
-            slug=slug,
-            name=name,
-            owner=owner_id,
-            neighbourhood=neighbourhood_id,
-            search_text=search_document(name, neighbourhood["name"] if neighbourhood else ""),
-            created_at=now,
-        )
+        Provider(slug=slug, name=name, owner=owner_id, neighbourhood=neighbourhood_id, created_at=now)
     ).returning(Provider.id, Provider.slug)
+    provider_id = rows[0]["id"]
+    if neighbourhood_id is not None:
+        await ProviderServiceArea.insert(
+            ProviderServiceArea(provider=provider_id, neighbourhood=neighbourhood_id)
+        )
+    await provider_refresh_search(provider_id)
     return rows[0]
+
+
+async def provider_refresh_search(provider_id: int) -> None:
+    """Rebuild the words a provider is found by from its name, description, place and services."""
+    provider = (
+        await Provider.select(Provider.name, Provider.description, Provider.neighbourhood.name)
+        .where(Provider.id == provider_id)
+        .first()
+    )
+    services = await Service.select(
+        Service.name, Service.description, Service.category.name, Service.category.description
+    ).where(Service.provider == provider_id, Service.is_archived.eq(False))
+    parts = [provider["name"], provider["description"], provider["neighbourhood.name"] or ""]
+    for service in services:
+        parts += [
+            service["name"],
+            service["description"],
+            service["category.name"],
+            service["category.description"],
+        ]
+    await Provider.update({Provider.search_text: search_document(*parts)}).where(Provider.id == provider_id)
+
+
+async def provider_update_profile(provider_id: int, changes: ProfileChanges, *, now: datetime) -> None:
+    slug = changes.slug
+    if slugify(slug) != slug or not slug:
+        raise DomainError(SLUG_INVALID, field="slug")
+    try:
+        async with database.transaction():
+            if await Provider.exists().where(Provider.slug == slug, Provider.id != provider_id):
+                raise ConflictError(SLUG_TAKEN, field="slug")
+            await Provider.update(
+                {
+                    Provider.name: changes.name,
+                    Provider.slug: slug,
+                    Provider.description: changes.description,
+                    Provider.neighbourhood: changes.neighbourhood_id,
+                    Provider.address: changes.address,
+                    Provider.phone: changes.phone,
+                    Provider.updated_at: now,
+                }
+            ).where(Provider.id == provider_id)
+            await ProviderServiceArea.delete().where(ProviderServiceArea.provider == provider_id)
+            area = sorted({changes.neighbourhood_id, *changes.service_area_ids})
+            await ProviderServiceArea.insert(
+                *(ProviderServiceArea(provider=provider_id, neighbourhood=n) for n in area)
+            )
+    except Exception as exc:
+        if database.is_unique_violation(exc):  # a simultaneous change took the slug first
+            raise ConflictError(SLUG_TAKEN, field="slug") from exc
+        raise
+    await provider_refresh_search(provider_id)
+
+
+async def provider_set_hours(
+    provider_id: int,
+    intervals: list[Interval],
+    *,
+    min_notice_minutes: int,
+    horizon_days: int,
+    now: datetime,
+    zone: ZoneInfo,
+) -> None:
+    """Replace the weekly hours and booking rules; free times follow at once."""
+    rules = {Provider.min_notice_minutes: min_notice_minutes, Provider.horizon_days: horizon_days}
+    async with database.transaction():
+        await Provider.update({**rules, Provider.updated_at: now}).where(Provider.id == provider_id)
+        await OpeningHours.delete().where(OpeningHours.provider == provider_id)
+        if intervals:
+            await OpeningHours.insert(
+                *(
+                    OpeningHours(
+                        provider=provider_id, weekday=i.weekday, opens_minute=i.opens, closes_minute=i.closes
+                    )
+                    for i in intervals
+                )
+            )
+    await slots_refresh(provider_id, now=now, zone=zone)
+
+
+async def provider_verify(provider_id: int, *, now: datetime, zone: ZoneInfo) -> None:
+    """Make a provider public with the verified badge (the admin screen comes with moderation)."""
+    await Provider.update({Provider.is_verified: True, Provider.verified_at: now}).where(
+        Provider.id == provider_id
+    )
+    await slots_refresh(provider_id, now=now, zone=zone)
+
+
+# --- services ----------------------------------------------------------------------------------
+
+
+def _service_columns(details: ServiceDetails) -> dict:
+    return {
+        Service.category: details.category_id,
+        Service.name: details.name,
+        Service.description: details.description,
+        Service.duration_minutes: details.duration_minutes,
+        Service.online_price_cents: details.online_price_cents,
+        Service.list_price_cents: details.list_price_cents,
+        Service.location: details.location.value,
+        Service.capacity: details.capacity,
+    }
+
+
+async def service_create(provider_id: int, details: ServiceDetails, *, now: datetime, zone: ZoneInfo) -> str:
+    position = await Service.count().where(Service.provider == provider_id)
+    public_id = secrets.token_hex(6)
+    await Service.insert(
+        Service(
+            public_id=public_id,
+            provider=provider_id,
+            position=position,
+            created_at=now,
+            **{column._meta.name: value for column, value in _service_columns(details).items()},
+        )
+    )
+    await provider_refresh_search(provider_id)
+    await slots_refresh(provider_id, now=now, zone=zone)
+    return public_id
+
+
+async def _owned_service_id(provider_id: int, public_id: str) -> int:
+    row = (
+        await Service.select(Service.id)
+        .where(Service.provider == provider_id, Service.public_id == public_id)
+        .first()
+    )
+    if row is None:
+        raise NotFoundError("That service doesn't exist, or belongs to another business.")
+    return row["id"]
+
+
+async def service_update(
+    provider_id: int, public_id: str, details: ServiceDetails, *, now: datetime, zone: ZoneInfo
+) -> None:
+    service_id = await _owned_service_id(provider_id, public_id)
+    await Service.update(_service_columns(details)).where(Service.id == service_id)
+    await provider_refresh_search(provider_id)
+    await slots_refresh(provider_id, now=now, zone=zone)
+
+
+async def service_set_archived(
+    provider_id: int, public_id: str, *, archived: bool, now: datetime, zone: ZoneInfo
+) -> None:
+    """Archived services disappear from the public page and stop taking bookings; history stays."""
+    service_id = await _owned_service_id(provider_id, public_id)
+    await Service.update({Service.is_archived: archived}).where(Service.id == service_id)
+    await provider_refresh_search(provider_id)
+    await slots_refresh(provider_id, now=now, zone=zone)
+
+
+# --- photos ------------------------------------------------------------------------------------
+
+
+async def photos_add(provider_id: int, stored: list[StoredImage], *, alt_text: str, now: datetime) -> None:
+    """Append already-stored images to the gallery (the first photo of a gallery becomes its cover)."""
+    async with database.transaction():
+        count = await ProviderPhoto.count().where(ProviderPhoto.provider == provider_id)
+        if count + len(stored) > PHOTO_LIMIT:
+            raise DomainError(PHOTO_LIMIT_REACHED, field="photos")
+        await ProviderPhoto.insert(
+            *(
+                ProviderPhoto(
+                    provider=provider_id,
+                    image_key=image.key,
+                    width=image.width,
+                    height=image.height,
+                    alt_text=alt_text,
+                    position=count + offset,
+                    created_at=now,
+                )
+                for offset, image in enumerate(stored)
+            )
+        )
+
+
+async def _gallery(provider_id: int) -> list[dict]:
+    return (
+        await ProviderPhoto.select(ProviderPhoto.id, ProviderPhoto.image_key)
+        .where(ProviderPhoto.provider == provider_id)
+        .order_by(ProviderPhoto.position)
+        .order_by(ProviderPhoto.id)
+    )
+
+
+async def _save_order(order: list[dict]) -> None:
+    for position, photo in enumerate(order):
+        await ProviderPhoto.update({ProviderPhoto.position: position}).where(ProviderPhoto.id == photo["id"])
+
+
+def _index_of(order: list[dict], image_key: str) -> int:
+    for index, photo in enumerate(order):
+        if photo["image_key"] == image_key:
+            return index
+    raise NotFoundError("That photo doesn't exist, or belongs to another business.")
+
+
+async def photo_move(provider_id: int, image_key: str, *, steps: int) -> None:
+    """Move a photo ``steps`` places (negative: towards the cover), clamped to the gallery."""
+    async with database.transaction():
+        order = await _gallery(provider_id)
+        index = _index_of(order, image_key)
+        photo = order.pop(index)
+        order.insert(max(0, min(len(order), index + steps)), photo)
+        await _save_order(order)
+
+
+async def photo_make_cover(provider_id: int, image_key: str) -> None:
+    async with database.transaction():
+        order = await _gallery(provider_id)
+        order.insert(0, order.pop(_index_of(order, image_key)))
+        await _save_order(order)
+
+
+async def photo_delete(provider_id: int, image_key: str, *, store: MediaStore) -> None:
+    async with database.transaction():
+        order = await _gallery(provider_id)
+        photo = order.pop(_index_of(order, image_key))
+        await ProviderPhoto.delete().where(ProviderPhoto.id == photo["id"])
+        await _save_order(order)
+    store.delete(image_key)
+
+
+# --- the city's lists (admin) ------------------------------------------------------------------
+
+
+async def _list_add(table, name: str, extra: dict) -> None:
+    slug = slugify(name)
+    if not slug:
+        raise DomainError("Use at least one letter or digit.", field="name")
+    try:
+        async with database.transaction():
+            if await table.exists().where((table.slug == slug) | (table.name == name)):
+                raise ConflictError(NAME_TAKEN, field="name")
+            position = await table.count()
+            await table.insert(table(name=name, slug=slug, position=position, **extra))
+    except Exception as exc:
+        if database.is_unique_violation(exc):
+            raise ConflictError(NAME_TAKEN, field="name") from exc
+        raise
+
+
+async def _list_rename(table, item_id: int, name: str) -> None:
+    """Renames keep the slug, so shared links keep working."""
+    async with database.transaction():
+        if not await table.exists().where(table.id == item_id):
+            raise NotFoundError("That item no longer exists.")
+        if await table.exists().where(table.name == name, table.id != item_id):
+            raise ConflictError(NAME_TAKEN, field="name")
+        await table.update({table.name: name}).where(table.id == item_id)
+
+
+async def _list_move(table, item_id: int, steps: int) -> None:
+    async with database.transaction():
+        order = await table.select(table.id).order_by(table.position).order_by(table.name)
+        ids = [row["id"] for row in order]
+        if item_id not in ids:
+            raise NotFoundError("That item no longer exists.")
+        index = ids.index(item_id)
+        ids.insert(max(0, min(len(ids) - 1, index + steps)), ids.pop(index))
+        for position, row_id in enumerate(ids):
+            await table.update({table.position: position}).where(table.id == row_id)
+
+
+async def category_add(*, name: str, description: str) -> None:
+    await _list_add(Category, name, {"description": description})
+
+
+async def category_rename(category_id: int, *, name: str) -> None:
+    await _list_rename(Category, category_id, name)
+    offering = await Service.select(Service.provider).where(Service.category == category_id).distinct()
+    for row in offering:
+        await provider_refresh_search(row["provider"])
+
+
+async def category_move(category_id: int, *, steps: int) -> None:
+    await _list_move(Category, category_id, steps)
+
+
+async def neighbourhood_add(*, name: str, latitude: float, longitude: float) -> None:
+    await _list_add(Neighbourhood, name, {"latitude": latitude, "longitude": longitude})
+
+
+async def neighbourhood_rename(neighbourhood_id: int, *, name: str) -> None:
+    await _list_rename(Neighbourhood, neighbourhood_id, name)
+    for row in await Provider.select(Provider.id).where(Provider.neighbourhood == neighbourhood_id):
+        await provider_refresh_search(row["id"])
+
+
+async def neighbourhood_move(neighbourhood_id: int, *, steps: int) -> None:
+    await _list_move(Neighbourhood, neighbourhood_id, steps)

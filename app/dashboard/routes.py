@@ -1,24 +1,376 @@
-"""The provider's dashboard: the state of their business on Cityloop."""
+"""The provider's dashboard: the state of the business, and the pages that prepare it for residents."""
 
 from __future__ import annotations
 
-from litestar import Request, get
-from litestar.response import Template
+import anyio
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.response import Redirect, Template
 
 from app.accounts.identity import CurrentUser, Role
-from app.catalog.queries import provider_owned_by
+from app.catalog import services as catalog
+from app.catalog.forms import LOCATION_LABELS, HoursForm, ProfileForm, ServiceForm
+from app.catalog.queries import categories, neighbourhood_choices
+from app.catalog.rules import ServiceLocation
+from app.dashboard import queries
+from app.media.storage import MediaStore, StoredImage
+from app.media.uploads import MAX_UPLOAD_BYTES, ImageRejected, load_upload
+from app.settings import Settings
+from app.shared.citytime import city_today
+from app.shared.errors import DomainError
+from app.web.context import ClockDep, SettingsDep
 from app.web.exceptions import PageMissing
+from app.web.flash import flash
+from app.web.forms import add_domain_error, bind_form
 from app.web.guards import requires_role
-from app.web.htmx import render
+from app.web.htmx import render, wants_fragment
+
+MAX_FILES_PER_UPLOAD = 8
+# Room for a full upload of photos plus the form fields around them.
+UPLOAD_BODY_LIMIT = MAX_FILES_PER_UPLOAD * MAX_UPLOAD_BYTES + 1024 * 1024
+NO_FILES = "Choose one or more photos to upload."
+TOO_MANY_FILES = f"Upload at most {MAX_FILES_PER_UPLOAD} photos at a time."
+_image_work = anyio.CapacityLimiter(2)  # decoding and encoding photos is CPU-heavy
 
 
-@get("/dashboard", name="dashboard", guards=[requires_role(Role.provider)])
-async def dashboard(request: Request) -> Template:
-    user: CurrentUser = request.scope["user"]
-    provider = await provider_owned_by(user.id)
-    if provider is None:
-        raise PageMissing("This account has no business profile yet.")
-    return render(request, "dashboard/home.html", {"provider": provider})
+def _user(request: Request) -> CurrentUser:
+    return request.scope["user"]
 
 
-ROUTES = [dashboard]
+async def _business(request: Request) -> dict:
+    business = await queries.business_of(_user(request).id)
+    if business is None:
+        raise PageMissing("This account has no business profile.")
+    return business
+
+
+async def _service(provider_id: int, public_id: str) -> dict:
+    service = await queries.service_of(provider_id, public_id)
+    if service is None:
+        raise PageMissing("That service doesn't exist, or belongs to another business.")
+    return service
+
+
+def _details(form: ServiceForm) -> catalog.ServiceDetails:
+    return catalog.ServiceDetails(
+        category_id=form.category.data,
+        name=form.name.data,
+        description=form.description.data or "",
+        duration_minutes=form.duration_minutes.data,
+        online_price_cents=form.online_price_cents,
+        list_price_cents=form.list_price_cents,
+        location=ServiceLocation(form.location.data),
+        capacity=form.capacity.data,
+    )
+
+
+def _money_text(cents: int) -> str:
+    return f"{cents // 100}" if cents % 100 == 0 else f"{cents / 100:.2f}"
+
+
+class DashboardController(Controller):
+    path = "/dashboard"
+    guards = [requires_role(Role.provider)]
+
+    @get("/", name="dashboard")
+    async def overview(self, request: Request, settings: SettingsDep, clock: ClockDep) -> Template:
+        business = await _business(request)
+        today = city_today(clock.now(), settings.city.zone)
+        return render(
+            request,
+            "dashboard/home.html",
+            {
+                "business": business,
+                "setup": await queries.checklist(business["id"]),
+                "week": await queries.views_since(business["id"], queries.last_days(today, 7)),
+                "month": await queries.views_since(business["id"], queries.last_days(today, 30)),
+            },
+        )
+
+    # --- profile -------------------------------------------------------------------------------
+
+    @get("/profile", name="dashboard_profile")
+    async def profile_page(self, request: Request) -> Template:
+        business = await _business(request)
+        form = ProfileForm(
+            data={
+                "name": business["name"],
+                "slug": business["slug"],
+                "description": business["description"],
+                "neighbourhood": business["neighbourhood"],
+                "service_area": await queries.service_area_ids(business["id"]),
+                "address": business["address"],
+                "phone": business["phone"],
+            },
+            neighbourhoods=await neighbourhood_choices(),
+        )
+        return render(request, "dashboard/profile.html", {"form": form, "business": business})
+
+    @post("/profile")
+    async def profile_submit(self, request: Request, clock: ClockDep) -> Response:
+        business = await _business(request)
+        form = await bind_form(ProfileForm, request, neighbourhoods=await neighbourhood_choices())
+        context = {"form": form, "business": business}
+        if not form.validate():
+            return render(request, "dashboard/profile.html", context, status_code=422)
+        try:
+            await catalog.provider_update_profile(
+                business["id"],
+                catalog.ProfileChanges(
+                    name=form.name.data,
+                    slug=form.slug.data,
+                    description=form.description.data or "",
+                    neighbourhood_id=form.neighbourhood.data,
+                    service_area_ids=form.service_area.data or [],
+                    address=form.address.data or "",
+                    phone=form.phone.data or "",
+                ),
+                now=clock.now(),
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+            return render(request, "dashboard/profile.html", context, status_code=422)
+        flash(request, "Your profile is saved.")
+        return Redirect("/dashboard/profile", status_code=303)
+
+    # --- hours ---------------------------------------------------------------------------------
+
+    @get("/hours", name="dashboard_hours")
+    async def hours_page(self, request: Request) -> Template:
+        business = await _business(request)
+        form = HoursForm(
+            intervals=await queries.opening_hours(business["id"]),
+            data={
+                "min_notice_minutes": business["min_notice_minutes"],
+                "horizon_days": business["horizon_days"],
+            },
+        )
+        return render(request, "dashboard/hours.html", {"form": form, "business": business})
+
+    @post("/hours")
+    async def hours_submit(self, request: Request, settings: SettingsDep, clock: ClockDep) -> Response:
+        business = await _business(request)
+        form = await bind_form(HoursForm, request)
+        if not form.validate():
+            return render(
+                request, "dashboard/hours.html", {"form": form, "business": business}, status_code=422
+            )
+        await catalog.provider_set_hours(
+            business["id"],
+            form.intervals,
+            min_notice_minutes=form.min_notice_minutes.data,
+            horizon_days=form.horizon_days.data,
+            now=clock.now(),
+            zone=settings.city.zone,
+        )
+        flash(request, "Your opening hours are saved. Residents see the new free times straight away.")
+        return Redirect("/dashboard/hours", status_code=303)
+
+    # --- photos --------------------------------------------------------------------------------
+
+    @get("/photos", name="dashboard_photos")
+    async def photos_page(self, request: Request) -> Template:
+        business = await _business(request)
+        return await self._gallery(request, business)
+
+    async def _gallery(self, request: Request, business: dict, errors=(), status_code: int = 200) -> Template:
+        return render(
+            request,
+            "dashboard/photos.html",
+            {
+                "business": business,
+                "photos": await queries.gallery(business["id"]),
+                "errors": list(errors),
+                "limit": catalog.PHOTO_LIMIT,
+                "max_files": MAX_FILES_PER_UPLOAD,
+            },
+            fragment="dashboard/_gallery.html",
+            status_code=status_code,
+        )
+
+    @post("/photos", request_max_body_size=UPLOAD_BODY_LIMIT)
+    async def photos_upload(self, request: Request, settings: SettingsDep, clock: ClockDep) -> Response:
+        business = await _business(request)
+        form = await request.form()
+        files = [item for item in form.getall("photos", []) if isinstance(item, UploadFile) and item.filename]
+        alt_text = (form.get("alt_text") or "").strip()[:200] if isinstance(form.get("alt_text"), str) else ""
+        if not files:
+            return await self._gallery(request, business, [NO_FILES], status_code=422)
+        if len(files) > MAX_FILES_PER_UPLOAD:
+            return await self._gallery(request, business, [TOO_MANY_FILES], status_code=422)
+        store = MediaStore(settings.media_root)
+        stored: list[StoredImage] = []
+        errors: list[str] = []
+        for upload in files:
+            data = await upload.read(MAX_UPLOAD_BYTES + 1)
+            try:
+                stored.append(
+                    await anyio.to_thread.run_sync(
+                        _store_upload, store, data, upload.filename, limiter=_image_work
+                    )
+                )
+            except ImageRejected as rejected:
+                errors.append(str(rejected))
+        if stored:
+            try:
+                await catalog.photos_add(
+                    business["id"],
+                    stored,
+                    alt_text=alt_text or f"Photo of {business['name']}",
+                    now=clock.now(),
+                )
+            except DomainError as error:
+                for image in stored:
+                    store.delete(image.key)
+                errors.append(error.message)
+                stored = []
+        if errors:
+            return await self._gallery(request, business, errors, status_code=422 if not stored else 200)
+        flash(request, f"{len(stored)} photo{'s' if len(stored) != 1 else ''} added.")
+        if wants_fragment(request):
+            return await self._gallery(request, business)
+        return Redirect("/dashboard/photos", status_code=303)
+
+    async def _after_photo_change(self, request: Request, business: dict) -> Response:
+        if wants_fragment(request):
+            return await self._gallery(request, business)
+        return Redirect("/dashboard/photos", status_code=303)
+
+    @post("/photos/{key:str}/cover")
+    async def photo_cover(self, request: Request, key: str) -> Response:
+        business = await _business(request)
+        await catalog.photo_make_cover(business["id"], key)
+        return await self._after_photo_change(request, business)
+
+    @post("/photos/{key:str}/earlier")
+    async def photo_earlier(self, request: Request, key: str) -> Response:
+        business = await _business(request)
+        await catalog.photo_move(business["id"], key, steps=-1)
+        return await self._after_photo_change(request, business)
+
+    @post("/photos/{key:str}/later")
+    async def photo_later(self, request: Request, key: str) -> Response:
+        business = await _business(request)
+        await catalog.photo_move(business["id"], key, steps=1)
+        return await self._after_photo_change(request, business)
+
+    @post("/photos/{key:str}/delete")
+    async def photo_delete(self, request: Request, key: str, settings: SettingsDep) -> Response:
+        business = await _business(request)
+        await catalog.photo_delete(business["id"], key, store=MediaStore(settings.media_root))
+        if not wants_fragment(request):
+            flash(request, "Photo deleted.")
+        return await self._after_photo_change(request, business)
+
+    # --- services ------------------------------------------------------------------------------
+
+    @get("/services", name="dashboard_services")
+    async def services_page(self, request: Request) -> Template:
+        business = await _business(request)
+        return render(
+            request,
+            "dashboard/services.html",
+            {
+                "business": business,
+                "services": await queries.services_of(business["id"]),
+                "locations": LOCATION_LABELS,
+            },
+        )
+
+    async def _service_form(self, request: Request, **kwargs) -> ServiceForm:
+        choices = [(c.id, c.name) for c in await categories()]
+        if request.method == "POST":
+            return await bind_form(ServiceForm, request, categories=choices)
+        return ServiceForm(categories=choices, **kwargs)
+
+    @get("/services/new", name="dashboard_service_new")
+    async def service_new_page(self, request: Request) -> Template:
+        business = await _business(request)
+        form = await self._service_form(request)
+        return render(
+            request, "dashboard/service_form.html", {"form": form, "business": business, "service": None}
+        )
+
+    @post("/services/new")
+    async def service_new_submit(self, request: Request, settings: SettingsDep, clock: ClockDep) -> Response:
+        business = await _business(request)
+        form = await self._service_form(request)
+        if not form.validate():
+            context = {"form": form, "business": business, "service": None}
+            return render(request, "dashboard/service_form.html", context, status_code=422)
+        await catalog.service_create(business["id"], _details(form), now=clock.now(), zone=settings.city.zone)
+        flash(request, f"“{form.name.data}” is added.")
+        return Redirect("/dashboard/services", status_code=303)
+
+    @get("/services/{public_id:str}", name="dashboard_service")
+    async def service_page(self, request: Request, public_id: str) -> Template:
+        business = await _business(request)
+        service = await _service(business["id"], public_id)
+        form = await self._service_form(
+            request,
+            data={
+                "name": service["name"],
+                "category": service["category"],
+                "description": service["description"],
+                "duration_minutes": service["duration_minutes"],
+                "online_price": _money_text(service["online_price_cents"]),
+                "list_price": _money_text(service["list_price_cents"]),
+                "location": service["location"],
+                "capacity": service["capacity"],
+            },
+        )
+        return render(
+            request, "dashboard/service_form.html", {"form": form, "business": business, "service": service}
+        )
+
+    @post("/services/{public_id:str}")
+    async def service_submit(
+        self, request: Request, public_id: str, settings: SettingsDep, clock: ClockDep
+    ) -> Response:
+        business = await _business(request)
+        service = await _service(business["id"], public_id)
+        form = await self._service_form(request)
+        if not form.validate():
+            context = {"form": form, "business": business, "service": service}
+            return render(request, "dashboard/service_form.html", context, status_code=422)
+        await catalog.service_update(
+            business["id"], public_id, _details(form), now=clock.now(), zone=settings.city.zone
+        )
+        flash(request, f"“{form.name.data}” is saved.")
+        return Redirect("/dashboard/services", status_code=303)
+
+    @post("/services/{public_id:str}/archive")
+    async def service_archive(
+        self, request: Request, public_id: str, settings: SettingsDep, clock: ClockDep
+    ) -> Redirect:
+        return await self._set_archived(request, public_id, True, settings, clock)
+
+    @post("/services/{public_id:str}/restore")
+    async def service_restore(
+        self, request: Request, public_id: str, settings: SettingsDep, clock: ClockDep
+    ) -> Redirect:
+        return await self._set_archived(request, public_id, False, settings, clock)
+
+    async def _set_archived(
+        self, request: Request, public_id: str, archived: bool, settings: Settings, clock
+    ) -> Redirect:
+        business = await _business(request)
+        service = await _service(business["id"], public_id)
+        await catalog.service_set_archived(
+            business["id"], public_id, archived=archived, now=clock.now(), zone=settings.city.zone
+        )
+        if archived:
+            flash(
+                request,
+                f"“{service['name']}” is archived: residents no longer see it. You can restore it any time.",
+            )
+        else:
+            flash(request, f"“{service['name']}” is back on your page.")
+        return Redirect("/dashboard/services", status_code=303)
+
+
+def _store_upload(store: MediaStore, data: bytes, name: str) -> StoredImage:
+    return store.save(load_upload(data, name))
+
+
+ROUTES = [DashboardController]

@@ -45,3 +45,7 @@ class MediaStore:
         for variant_width, data in variants.items():
             (self.root / f"{key}-{variant_width}.webp").write_bytes(data)
         return StoredImage(key=key, width=width, height=height)
+
+    def delete(self, key: str) -> None:
+        for file in self.root.glob(f"{key}-*.webp"):
+            file.unlink(missing_ok=True)

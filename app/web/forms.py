@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from litestar import Request
 from wtforms import Form
+from wtforms.validators import ValidationError
 
 from app.shared.errors import DomainError
 
@@ -42,3 +43,29 @@ def add_domain_error(form: Form, error: DomainError) -> None:
         form[error.field].errors = [*form[error.field].errors, error.message]
     else:
         form.form_errors.append(error.message)
+
+
+def strip(value):
+    """A field filter: surrounding spaces never count."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def choice_id(value) -> int | None:
+    """A posted <select> value as an id; anything else (empty, tampered) reads as no choice."""
+    if isinstance(value, int):
+        return value
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def require_choice(message: str):
+    """A validator: the value must be one of the field's offered choices (not the placeholder)."""
+
+    def check(form: Form, field) -> None:
+        allowed = {value for value, _ in field.choices if value != ""}
+        if field.data is None or field.data not in allowed:
+            raise ValidationError(message)
+
+    return check

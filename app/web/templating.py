@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from functools import partial
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 from jinja2 import StrictUndefined, Undefined, pass_context
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
 from app.media.storage import image_src, image_srcset
 from app.settings import PROJECT_ROOT, Settings
-from app.shared.citytime import to_city
+from app.shared.citytime import format_duration, to_city
 from app.shared.money import format_money
 from app.web.flash import pop_flashes
 from app.web.static import StaticAssets
@@ -25,6 +25,9 @@ def template_config(settings: Settings, assets: StaticAssets) -> TemplateConfig:
 
     def city_time(instant: datetime, pattern: str = "EEE d MMM, HH:mm") -> str:
         return format_datetime(to_city(instant, city.zone), pattern, locale=city.locale)
+
+    def city_date(day: date, pattern: str = "EEE d MMM") -> str:
+        return format_date(day, pattern, locale=city.locale)
 
     @pass_context
     def current_user(context):
@@ -47,6 +50,7 @@ def template_config(settings: Settings, assets: StaticAssets) -> TemplateConfig:
         env.undefined = Undefined if settings.is_production else StrictUndefined
         env.globals.update(
             city=city,
+            public_url=settings.public_url,
             static=assets.url,
             current_user=current_user,
             session_known=session_known,
@@ -57,6 +61,8 @@ def template_config(settings: Settings, assets: StaticAssets) -> TemplateConfig:
         env.filters.update(
             money=partial(format_money, currency=city.currency, locale=city.locale),
             city_time=city_time,
+            city_date=city_date,
+            duration=format_duration,
         )
 
     return TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine, engine_callback=configure)

@@ -58,7 +58,7 @@ class LiveServer:
     database_path: Path
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def live_server(sqlite_template, tmp_path_factory) -> Iterator[LiveServer]:
     """The production ASGI stack under uvicorn on a free loopback port, with its own demo city."""
     workdir = tmp_path_factory.mktemp("live")
@@ -97,7 +97,7 @@ def live_server(sqlite_template, tmp_path_factory) -> Iterator[LiveServer]:
         log.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def chromium(request) -> Iterator:
     path = shutil.which("chromium") or "/usr/bin/chromium"
     if not Path(path).exists():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -155,3 +156,39 @@ def test_a_bad_setting_stops_the_commands_with_a_clear_message(tmp_path):
     )
     assert result.returncode == 2
     assert "SECRET_KEY is missing or set to the development default" in result.stderr
+
+
+def test_a_provider_is_verified_from_the_command_line(tmp_path):
+    database_url = f"sqlite:///{tmp_path}/cityloop.sqlite3"
+    env = {**os.environ, "DATABASE_URL": database_url, "MEDIA_ROOT": str(tmp_path / "media")}
+    subprocess.run(
+        [sys.executable, "-m", "app.cli", "load-demo"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "app.cli", "verify-provider", "sin-bichos"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0 and "Sin Bichos is verified and listed." in done.stdout
+    with sqlite3.connect(tmp_path / "cityloop.sqlite3") as connection:
+        verified, slots = connection.execute(
+            "SELECT p.is_verified, (SELECT COUNT(*) FROM slot WHERE slot.provider = p.id) FROM provider p "
+            "WHERE p.slug = 'sin-bichos'"
+        ).fetchone()
+    assert verified == 1 and slots > 0
+    unknown = subprocess.run(
+        [sys.executable, "-m", "app.cli", "verify-provider", "nobody"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert unknown.returncode != 0 and "No provider has the web address /providers/nobody." in unknown.stderr

@@ -1,6 +1,6 @@
 import pytest
 
-from app.web.params import MAX_PAGE, page_number
+from app.shared.paging import MAX_PAGE, page_number
 from app.web.security import content_security_policy
 
 

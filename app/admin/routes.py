@@ -1,0 +1,127 @@
+"""Administration: the city's categories and neighbourhoods (moderation and verification come later)."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, Response, get, post
+from litestar.response import Redirect, Template
+
+from app.accounts.identity import Role
+from app.admin.forms import CategoryForm, NameForm, NeighbourhoodForm
+from app.catalog import services as catalog
+from app.catalog.queries import categories, neighbourhoods
+from app.shared.errors import DomainError
+from app.web.exceptions import PageMissing
+from app.web.flash import flash
+from app.web.forms import add_domain_error, bind_form
+from app.web.guards import requires_role
+from app.web.htmx import render
+
+LISTS = {
+    "categories": {
+        "title": "Categories",
+        "singular": "category",
+        "load": categories,
+        "form": CategoryForm,
+        "add": lambda form: catalog.category_add(
+            name=form.name.data, description=form.description.data or ""
+        ),
+        "rename": catalog.category_rename,
+        "move": catalog.category_move,
+    },
+    "neighbourhoods": {
+        "title": "Neighbourhoods",
+        "singular": "neighbourhood",
+        "load": neighbourhoods,
+        "form": NeighbourhoodForm,
+        "add": lambda form: catalog.neighbourhood_add(
+            name=form.name.data, latitude=form.latitude.data, longitude=form.longitude.data
+        ),
+        "rename": catalog.neighbourhood_rename,
+        "move": catalog.neighbourhood_move,
+    },
+}
+
+
+class AdminController(Controller):
+    path = "/admin"
+    guards = [requires_role(Role.admin)]
+
+    @get("/", name="admin")
+    async def overview(self, request: Request) -> Template:
+        return render(
+            request,
+            "admin/home.html",
+            {"counts": {key: len(await spec["load"]()) for key, spec in LISTS.items()}, "lists": LISTS},
+        )
+
+    async def _page(
+        self, request: Request, kind: str, form=None, rename_errors=None, status_code: int = 200
+    ) -> Template:
+        spec = LISTS[kind]
+        return render(
+            request,
+            "admin/list.html",
+            {
+                "kind": kind,
+                "spec": spec,
+                "items": await spec["load"](),
+                "form": form or spec["form"](),
+                "rename_errors": rename_errors or {},
+            },
+            status_code=status_code,
+        )
+
+    @get("/{kind:str}", name="admin_list")
+    async def list_page(self, request: Request, kind: str) -> Template:
+        _known(kind)
+        return await self._page(request, kind)
+
+    @post("/{kind:str}")
+    async def add(self, request: Request, kind: str) -> Response:
+        spec = LISTS[_known(kind)]
+        form = await bind_form(spec["form"], request)
+        if not form.validate():
+            return await self._page(request, kind, form=form, status_code=422)
+        try:
+            await spec["add"](form)
+        except DomainError as error:
+            add_domain_error(form, error)
+            return await self._page(request, kind, form=form, status_code=422)
+        flash(request, f"“{form.name.data}” is added.")
+        return Redirect(f"/admin/{kind}", status_code=303)
+
+    @post("/{kind:str}/{item_id:int}/rename")
+    async def rename(self, request: Request, kind: str, item_id: int) -> Response:
+        spec = LISTS[_known(kind)]
+        form = await bind_form(NameForm, request)
+        error = None
+        if not form.validate():
+            error = " ".join(form.name.errors)
+        else:
+            try:
+                await spec["rename"](item_id, name=form.name.data)
+            except DomainError as problem:
+                error = problem.message
+        if error:
+            return await self._page(request, kind, rename_errors={item_id: error}, status_code=422)
+        flash(request, f"Renamed to “{form.name.data}”. Its web address stays the same.")
+        return Redirect(f"/admin/{kind}", status_code=303)
+
+    @post("/{kind:str}/{item_id:int}/up")
+    async def move_up(self, kind: str, item_id: int) -> Redirect:
+        await LISTS[_known(kind)]["move"](item_id, steps=-1)
+        return Redirect(f"/admin/{kind}", status_code=303)
+
+    @post("/{kind:str}/{item_id:int}/down")
+    async def move_down(self, kind: str, item_id: int) -> Redirect:
+        await LISTS[_known(kind)]["move"](item_id, steps=1)
+        return Redirect(f"/admin/{kind}", status_code=303)
+
+
+def _known(kind: str) -> str:
+    if kind not in LISTS:
+        raise PageMissing("There is no such list.")
+    return kind
+
+
+ROUTES = [AdminController]

@@ -1,0 +1,224 @@
+"""Catalogue writes on both engines: hours and slots, profiles, services, photos, the city's lists, views."""
+
+from dataclasses import replace
+from datetime import date, timedelta
+
+import pytest
+from PIL import Image
+
+from app.analytics.services import views_add
+from app.analytics.tables import ProviderViewDay
+from app.booking.services import slots_refresh
+from app.booking.tables import Slot
+from app.catalog import services
+from app.catalog.hours import Interval
+from app.catalog.rules import ServiceLocation
+from app.catalog.tables import Category, Neighbourhood, Provider, ProviderPhoto, ProviderServiceArea, Service
+from app.media.storage import MediaStore
+from app.shared.errors import ConflictError, DomainError, NotFoundError
+from tests.conftest import TEST_NOW
+from tests.factories import MADRID, category, make_listed_provider, neighbourhood
+
+WEEKDAYS_IN_WINDOW = 21  # Sunday 22 Nov 2026 and the 29 days after it
+DETAILS = services.ServiceDetails(
+    category_id=0,
+    name="Fix a tap",
+    description="",
+    duration_minutes=60,
+    online_price_cents=5000,
+    list_price_cents=6000,
+    location=ServiceLocation.customer_address,
+    capacity=1,
+)
+
+
+async def slot_count(provider_id: int, **where) -> int:
+    query = Slot.count().where(Slot.provider == provider_id)
+    for column, value in where.items():
+        query = query.where(getattr(Slot, column) == value)
+    return await query
+
+
+async def test_slots_cover_the_booking_window_from_opening_hours(database_url):
+    provider = await make_listed_provider("Weekdays")  # Mon-Fri 09:00-18:00, 1-hour service, 30 days
+    # Sunday 22 Nov to Monday 21 Dec hold 21 weekdays, 9 slots each.
+    assert await slot_count(provider) == WEEKDAYS_IN_WINDOW * 9
+    await slots_refresh(provider, now=TEST_NOW, zone=MADRID)  # running again changes nothing
+    assert await slot_count(provider) == WEEKDAYS_IN_WINDOW * 9
+
+
+async def test_new_hours_replace_free_slots_but_keep_booked_ones(database_url):
+    provider = await make_listed_provider("Weekdays")
+    booked = (
+        await Slot.select(Slot.id, Slot.starts_at)
+        .where(Slot.provider == provider)
+        .order_by(Slot.starts_at)
+        .first()
+    )
+    await Slot.update({Slot.booked: 1}).where(Slot.id == booked["id"])
+    await services.provider_set_hours(
+        provider,
+        [Interval(5, 10 * 60, 12 * 60)],
+        min_notice_minutes=120,
+        horizon_days=14,
+        now=TEST_NOW,
+        zone=MADRID,
+    )
+    starts = [row["starts_at"] for row in await Slot.select(Slot.starts_at).where(Slot.provider == provider)]
+    saturdays = [s for s in starts if s.astimezone(MADRID).weekday() == 5]
+    assert len(saturdays) == 2 * 2  # two Saturdays in 14 days, 10:00 and 11:00
+    assert booked["starts_at"] in starts  # the booked Monday slot stays
+    assert len(starts) == len(saturdays) + 1
+
+
+async def test_a_longer_notice_moves_the_book_by_times(database_url):
+    provider = await make_listed_provider("Weekdays")
+    await services.provider_set_hours(
+        provider,
+        [Interval(0, 9 * 60, 18 * 60)],
+        min_notice_minutes=1440,
+        horizon_days=30,
+        now=TEST_NOW,
+        zone=MADRID,
+    )
+    slot = await Slot.select(Slot.starts_at, Slot.book_by).where(Slot.provider == provider).first()
+    assert slot["starts_at"] - slot["book_by"] == timedelta(days=1)
+
+
+async def test_archiving_a_service_removes_its_free_slots_and_restoring_brings_them_back(database_url):
+    provider = await make_listed_provider("Two Services", services=(("A", 3000, 3500), ("B", 4000, 4500)))
+    service_b = await Service.select(Service.id, Service.public_id).where(Service.name == "B").first()
+    await services.service_set_archived(
+        provider, service_b["public_id"], archived=True, now=TEST_NOW, zone=MADRID
+    )
+    assert await slot_count(provider, service=service_b["id"]) == 0
+    await services.service_set_archived(
+        provider, service_b["public_id"], archived=False, now=TEST_NOW, zone=MADRID
+    )
+    assert await slot_count(provider, service=service_b["id"]) == WEEKDAYS_IN_WINDOW * 9
+
+
+async def test_services_are_created_and_edited_with_their_slots(database_url):
+    provider = await make_listed_provider("Weekdays")
+    plumbing = await category("Plumbing")
+    details = replace(DETAILS, category_id=plumbing["id"], duration_minutes=180)
+    public_id = await services.service_create(provider, details, now=TEST_NOW, zone=MADRID)
+    created = await Service.select().where(Service.public_id == public_id).first()
+    assert len(public_id) == 12 and created["position"] == 1
+    assert await slot_count(provider, service=created["id"]) == WEEKDAYS_IN_WINDOW * 3  # 09:00, 12:00, 15:00
+    capacity_two = replace(details, capacity=2, name="Fix two taps")
+    await services.service_update(provider, public_id, capacity_two, now=TEST_NOW, zone=MADRID)
+    assert {
+        row["capacity"] for row in await Slot.select(Slot.capacity).where(Slot.service == created["id"])
+    } == {2}
+    provider_text = await Provider.select(Provider.search_text).where(Provider.id == provider).first()
+    assert " two taps" in provider_text["search_text"]
+
+
+async def test_one_provider_cannot_touch_another_providers_service(database_url):
+    mine = await make_listed_provider("Mine")
+    theirs = await make_listed_provider("Theirs")
+    their_service = await Service.select(Service.public_id).where(Service.provider == theirs).first()
+    with pytest.raises(NotFoundError):
+        await services.service_set_archived(
+            mine, their_service["public_id"], archived=True, now=TEST_NOW, zone=MADRID
+        )
+
+
+async def test_profiles_change_with_their_service_area_and_keep_slugs_unique(database_url):
+    provider = await make_listed_provider("Casa Neta")
+    await make_listed_provider("Aigua")
+    home = await neighbourhood("Benimaclet")
+    away = await neighbourhood("Patraix")
+    changes = services.ProfileChanges(
+        name="Casa Neta Benimaclet",
+        slug="casa-neta-benimaclet",
+        description="Eco cleaning since 2009.",
+        neighbourhood_id=home["id"],
+        service_area_ids=[away["id"]],
+        address="Carrer de Sueca, 12",
+        phone="+34 961 234 567",
+    )
+    await services.provider_update_profile(provider, changes, now=TEST_NOW)
+    row = await Provider.select().where(Provider.id == provider).first()
+    assert (row["slug"], row["neighbourhood"]) == ("casa-neta-benimaclet", home["id"])
+    assert "eco cleaning" in row["search_text"]
+    area = {
+        r["neighbourhood"]
+        for r in await ProviderServiceArea.select().where(ProviderServiceArea.provider == provider)
+    }
+    assert area == {home["id"], away["id"]}  # the home neighbourhood is always covered
+    with pytest.raises(ConflictError, match="Another business already uses"):
+        await services.provider_update_profile(provider, replace(changes, slug="aigua"), now=TEST_NOW)
+    with pytest.raises(DomainError, match="lower-case letters"):
+        await services.provider_update_profile(provider, replace(changes, slug="Not A Slug"), now=TEST_NOW)
+
+
+async def test_a_gallery_can_be_reordered_given_a_new_cover_and_trimmed(database_url, tmp_path):
+    provider = await make_listed_provider("Casa Neta")
+    store = MediaStore(tmp_path)
+    stored = [store.save(Image.new("RGB", (800, 600), colour)) for colour in ("red", "green", "blue")]
+    await services.photos_add(provider, stored, alt_text="Our work", now=TEST_NOW)
+    keys = [p.key for p in stored]
+
+    async def order() -> list[str]:
+        rows = (
+            await ProviderPhoto.select(ProviderPhoto.image_key)
+            .where(ProviderPhoto.provider == provider)
+            .order_by(ProviderPhoto.position)
+        )
+        return [row["image_key"] for row in rows]
+
+    assert await order() == keys
+    await services.photo_make_cover(provider, keys[2])
+    assert await order() == [keys[2], keys[0], keys[1]]
+    await services.photo_move(provider, keys[2], steps=1)
+    assert await order() == [keys[0], keys[2], keys[1]]
+    await services.photo_move(provider, keys[0], steps=-5)  # clamped at the start
+    assert await order() == [keys[0], keys[2], keys[1]]
+    await services.photo_delete(provider, keys[2], store=store)
+    assert await order() == [keys[0], keys[1]]
+    assert not list(tmp_path.glob(f"{keys[2]}-*"))
+    with pytest.raises(NotFoundError):
+        await services.photo_make_cover(provider, "someone-elses-key")
+
+
+async def test_a_gallery_holds_at_most_twenty_photos(database_url, tmp_path):
+    provider = await make_listed_provider("Casa Neta")
+    store = MediaStore(tmp_path)
+    image = store.save(Image.new("RGB", (400, 300), "red"))
+    many = [
+        image.__class__(key=f"{image.key}{n}", width=400, height=300) for n in range(services.PHOTO_LIMIT + 1)
+    ]
+    with pytest.raises(DomainError, match="at most 20 photos"):
+        await services.photos_add(provider, many, alt_text="", now=TEST_NOW)
+    assert await ProviderPhoto.count() == 0
+
+
+async def test_the_citys_lists_are_added_renamed_and_ordered(database_url):
+    await services.category_add(name="Cleaning", description="Limpieza")
+    await services.category_add(name="Plumbing", description="Fontanería")
+    with pytest.raises(ConflictError):
+        await services.category_add(name="Plumbing", description="")
+    rows = await Category.select().order_by(Category.position)
+    assert [r["slug"] for r in rows] == ["cleaning", "plumbing"]
+    await services.category_move(rows[1]["id"], steps=-1)
+    await services.category_rename(rows[1]["id"], name="Plumbers")
+    rows = await Category.select().order_by(Category.position)
+    assert [(r["name"], r["slug"]) for r in rows] == [("Plumbers", "plumbing"), ("Cleaning", "cleaning")]
+    await services.neighbourhood_add(name="Russafa", latitude=39.46, longitude=-0.37)
+    assert (await Neighbourhood.select().first())["slug"] == "russafa"
+    with pytest.raises(DomainError):
+        await services.neighbourhood_add(name="¡¡!!", latitude=0, longitude=0)
+
+
+async def test_view_counts_add_up_across_flushes(database_url):
+    provider = await make_listed_provider("Casa Neta")
+    day = date(2026, 11, 22)
+    await views_add({(provider, day): (3, 1)})
+    await views_add({(provider, day): (2, 0), (provider, day + timedelta(days=1)): (1, 1)})
+    rows = await ProviderViewDay.select().order_by(ProviderViewDay.day)
+    assert [(r["day"], r["listing_views"], r["page_views"]) for r in rows] == [
+        (day, 5, 1),
+        (day + timedelta(days=1), 1, 1),
+    ]
