@@ -240,3 +240,66 @@ STREETS = (
 )
 # Providers left unverified, to show that only verified businesses are listed.
 UNVERIFIED_PROVIDERS = frozenset({"Enchufe Rápido", "Todo Arreglo", "Huerta en Casa", "Sin Bichos"})
+
+# Weekly hours per category: (weekdays, [(opens, closes), ...]) in "HH:MM".
+HOURS = {
+    "cleaning": [((0, 1, 2, 3, 4), [("08:00", "14:00"), ("15:00", "19:00")]), ((5,), [("09:00", "13:00")])],
+    "plumbing": [((0, 1, 2, 3, 4), [("08:00", "20:00")]), ((5,), [("09:00", "14:00")])],
+    "electrician": [((0, 1, 2, 3, 4), [("08:30", "13:30"), ("15:30", "19:30")])],
+    "handyman": [((0, 1, 2, 3, 4, 5), [("09:00", "18:00")])],
+    "painting": [((0, 1, 2, 3, 4), [("08:00", "16:00")])],
+    "gardening": [((1, 2, 3, 4, 5), [("08:00", "14:00")])],
+    "hair-beauty-at-home": [((1, 2, 3, 4, 5), [("10:00", "14:00"), ("16:00", "20:00")])],
+    "pest-control": [((0, 1, 2, 3, 4), [("09:00", "18:00")])],
+}
+# A plumber that really works every day, late.
+ALWAYS_OPEN = {"Fontanería Patraix 24h": [((0, 1, 2, 3, 4, 5, 6), [("07:00", "23:00")])]}
+
+REVIEWER_NAMES = (
+    "Lucía Navarro",
+    "Pablo Martí",
+    "Carmen Ruiz",
+    "Vicent Ferrer",
+    "Amparo Soler",
+    "Jordi Llopis",
+    "Elena Vidal",
+    "Sergio Moreno",
+    "Marta Gil",
+    "Andrés Peris",
+    "Nuria Climent",
+    "David Ortega",
+    "Rosa Blasco",
+    "Hugo Sanchis",
+    "Irene Cano",
+    "Toni Ribes",
+    "Sofía Alcañiz",
+    "Miguel Tormo",
+    "Laura Campos",
+    "Raúl Esteve",
+)
+REVIEW_TEXTS = {
+    5: (
+        "Arrived on time, explained everything and left the place spotless. Paying online saved me money.",
+        "Excellent work, friendly and fast. I've already booked them again.",
+        "Really professional. The price online was better than what I was quoted by phone.",
+        "Muy profesionales y puntuales. Totalmente recomendable.",
+        "Showed the code, job done in less time than expected. Great service.",
+    ),
+    4: (
+        "Good job overall, a few minutes late but they let me know in advance.",
+        "Solid work at a fair price. Would book again.",
+        "Buen trabajo, aunque tuve que recordarles un detalle.",
+    ),
+    3: (
+        "The work was fine but it took longer than the time booked.",
+        "Correct, nothing special. Communication could be better.",
+    ),
+    2: ("They fixed the problem but left a mess behind.",),
+    1: ("Didn't solve the problem and I had to call someone else.",),
+}
+REPLIES = (
+    "Thank you for trusting us! See you next time.",
+    "Thanks for the review, we're glad it went well.",
+    "Sorry about the delay, we've changed how we plan our visits. Thanks for telling us.",
+    "¡Gracias por confiar en nosotros!",
+)

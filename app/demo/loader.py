@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import secrets
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -13,15 +14,33 @@ from app import database
 from app.accounts import passwords
 from app.accounts.identity import Role
 from app.accounts.tables import UserAccount
-from app.catalog.rules import search_document
-from app.catalog.tables import Category, Neighbourhood, Provider, ProviderPhoto, ProviderServiceArea, Service
+from app.analytics.tables import ProviderViewDay
+from app.booking.services import slots_refresh
+from app.catalog.hours import parse_time
+from app.catalog.services import provider_refresh_search
+from app.catalog.tables import (
+    Category,
+    Neighbourhood,
+    OpeningHours,
+    Provider,
+    ProviderPhoto,
+    ProviderServiceArea,
+    Review,
+    Service,
+)
 from app.demo.data import (
+    ALWAYS_OPEN,
     CATEGORIES,
     DEMO_ACCOUNTS,
     DEMO_PASSWORD,
     DEMO_PROVIDER_NAME,
+    HOURS,
     NEIGHBOURHOODS,
     PROVIDER,
+    REPLIES,
+    RESIDENT,
+    REVIEW_TEXTS,
+    REVIEWER_NAMES,
     STREETS,
     UNVERIFIED_PROVIDERS,
     CategoryTemplate,
@@ -29,9 +48,13 @@ from app.demo.data import (
 from app.demo.photos import demo_photo
 from app.media.storage import MediaStore, StoredImage
 from app.settings import Settings
+from app.shared.citytime import city_today
 from app.shared.text import slugify
 
 SEED = 2026
+# Providers with few or no reviews show how ranking treats newcomers; this one has a single 5★.
+ONE_REVIEW = "Color Malvarrosa"
+NO_REVIEWS = frozenset({"Pinta y Listo", "Verde Campanar", "Electro Algirós"})
 
 
 class DemoRefusedError(RuntimeError):
@@ -93,23 +116,35 @@ async def load_demo_city(settings: Settings, *, now: datetime) -> bool:
             return False
         neighbourhood_ids = await _insert_neighbourhoods()
         category_ids = await _insert_categories()
-        account_ids = await _insert_accounts(demo_hash, plans, now)
+        owners = await _insert_accounts(demo_hash, plans, now)
+        reviewers = await _insert_reviewers(now)
+        provider_ids = []
         for index, plan in enumerate(plans):
-            await _insert_provider(
+            provider_id, service_ids = await _insert_provider(
                 plan,
-                owner_id=account_ids[plan.name],
+                owner_id=owners[plan.name],
                 neighbourhood_ids=neighbourhood_ids,
                 category_id=category_ids[plan.category.slug],
                 photos=photos[index],
                 rng=rng,
-                now=now - timedelta(days=rng.randint(20, 400)),
+                now=now - timedelta(days=rng.randint(60, 400)),
             )
+            if plan.name not in UNVERIFIED_PROVIDERS:
+                await _insert_reviews(plan, provider_id, service_ids, reviewers, rng, now)
+            await provider_refresh_search(provider_id)
+            provider_ids.append(provider_id)
+        await _insert_views(provider_ids, rng, now, settings)
+    for provider_id in provider_ids:
+        await slots_refresh(provider_id, now=now, zone=settings.city.zone)
     return True
 
 
 async def _insert_neighbourhoods() -> list[int]:
     rows = await Neighbourhood.insert(
-        *(Neighbourhood(name=n, slug=s, latitude=lat, longitude=lon) for n, s, lat, lon in NEIGHBOURHOODS)
+        *(
+            Neighbourhood(name=n, slug=s, latitude=lat, longitude=lon, position=position)
+            for position, (n, s, lat, lon) in enumerate(NEIGHBOURHOODS)
+        )
     ).returning(Neighbourhood.id)
     return [row["id"] for row in rows]
 
@@ -150,6 +185,38 @@ async def _insert_accounts(demo_hash: str, plans: list[PlannedProvider], now: da
     return owners
 
 
+async def _insert_reviewers(now: datetime) -> list[int]:
+    """Residents who wrote the demo reviews; the demo resident is one of them."""
+    demo_resident = (
+        await UserAccount.select(UserAccount.id).where(UserAccount.email == RESIDENT.email).first()
+    )
+    rows = await UserAccount.insert(
+        *(
+            UserAccount(
+                email=f"resident+{slugify(name)}@demo.cityloop.example",
+                display_name=name,
+                password_hash=passwords.UNUSABLE_PASSWORD,
+                role=Role.resident.value,
+                is_active=True,
+                created_at=now - timedelta(days=400),
+            )
+            for name in REVIEWER_NAMES
+            if name != RESIDENT.display_name
+        )
+    ).returning(UserAccount.id)
+    return [demo_resident["id"], *(row["id"] for row in rows)]
+
+
+def _hours(plan: PlannedProvider) -> list[tuple[int, int, int]]:
+    pattern = ALWAYS_OPEN.get(plan.name, HOURS[plan.category.slug])
+    return [
+        (day, parse_time(opens), parse_time(closes))
+        for days, ranges in pattern
+        for day in days
+        for opens, closes in ranges
+    ]
+
+
 async def _insert_provider(
     plan: PlannedProvider,
     *,
@@ -159,7 +226,7 @@ async def _insert_provider(
     photos: list[StoredImage],
     rng: random.Random,
     now: datetime,
-) -> None:
+) -> tuple[int, list[int]]:
     category = plan.category
     home_name = NEIGHBOURHOODS[plan.neighbourhood][0]
     services = rng.sample(category.services, k=min(len(category.services), rng.randint(2, 4)))
@@ -179,9 +246,8 @@ async def _insert_provider(
             phone=f"+34 96{rng.randint(1, 9)} {rng.randint(100, 999)} {rng.randint(100, 999)}",
             is_verified=verified,
             verified_at=now + timedelta(days=2) if verified else None,
-            search_text=search_document(
-                plan.name, category.name, category.local_terms, home_name, *(s.name for s in services)
-            ),
+            min_notice_minutes=rng.choice((60, 120, 120, 240)),
+            horizon_days=30,
             created_at=now,
         )
     ).returning(Provider.id)
@@ -190,9 +256,16 @@ async def _insert_provider(
     await ProviderServiceArea.insert(
         *(ProviderServiceArea(provider=provider_id, neighbourhood=neighbourhood_ids[i]) for i in sorted(area))
     )
-    await Service.insert(
+    await OpeningHours.insert(
+        *(
+            OpeningHours(provider=provider_id, weekday=day, opens_minute=opens, closes_minute=closes)
+            for day, opens, closes in _hours(plan)
+        )
+    )
+    service_rows = await Service.insert(
         *(
             Service(
+                public_id=secrets.token_hex(6),
                 provider=provider_id,
                 category=category_id,
                 name=template.name,
@@ -207,7 +280,7 @@ async def _insert_provider(
             )
             for position, template in enumerate(services)
         )
-    )
+    ).returning(Service.id)
     await ProviderPhoto.insert(
         *(
             ProviderPhoto(
@@ -220,5 +293,69 @@ async def _insert_provider(
                 created_at=now,
             )
             for position, photo in enumerate(photos)
+        )
+    )
+    return provider_id, [row["id"] for row in service_rows]
+
+
+def _stars(rng: random.Random, quality: float) -> int:
+    """A rating drawn around the provider's quality (between 3 and 5)."""
+    roll = rng.gauss(quality, 0.8)
+    return max(1, min(5, round(roll)))
+
+
+async def _insert_reviews(
+    plan: PlannedProvider,
+    provider_id: int,
+    service_ids: list[int],
+    reviewers: list[int],
+    rng: random.Random,
+    now: datetime,
+) -> None:
+    """Approved reviews (with some replies) and the rating totals they add up to."""
+    if plan.name in NO_REVIEWS:
+        return
+    count = 1 if plan.name == ONE_REVIEW else rng.randint(3, 18)
+    quality = rng.uniform(3.6, 4.9)
+    authors = rng.sample(reviewers, k=min(count, len(reviewers)))
+    reviews = []
+    for author in authors:
+        stars = 5 if plan.name == ONE_REVIEW else _stars(rng, quality)
+        written = now - timedelta(days=rng.randint(2, 300), minutes=rng.randint(0, 600))
+        replied = rng.random() < 0.35
+        reviews.append(
+            Review(
+                provider=provider_id,
+                service=rng.choice(service_ids),
+                author=author,
+                stars=stars,
+                body=rng.choice(REVIEW_TEXTS[stars]),
+                status="approved",
+                created_at=written,
+                reply=rng.choice(REPLIES) if replied else "",
+                replied_at=written + timedelta(days=1) if replied else None,
+            )
+        )
+    await Review.insert(*reviews)
+    await Provider.update(
+        {Provider.rating_count: len(reviews), Provider.rating_sum: sum(r.stars for r in reviews)}
+    ).where(Provider.id == provider_id)
+
+
+async def _insert_views(
+    provider_ids: list[int], rng: random.Random, now: datetime, settings: Settings
+) -> None:
+    """A month of listing and page views, so dashboards have figures to show."""
+    today = city_today(now, settings.city.zone)
+    await ProviderViewDay.insert(
+        *(
+            ProviderViewDay(
+                provider=provider_id,
+                day=today - timedelta(days=days_ago),
+                listing_views=(listed := rng.randint(5, 60)),
+                page_views=rng.randint(0, max(1, listed // 4)),
+            )
+            for provider_id in provider_ids
+            for days_ago in range(1, 31)
         )
     )

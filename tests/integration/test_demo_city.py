@@ -4,7 +4,8 @@ import pytest
 
 from app.accounts import services
 from app.accounts.tables import UserAccount
-from app.catalog.queries import listed_providers, provider_owned_by
+from app.catalog.discovery import Filters
+from app.catalog.queries import provider_profile, search_providers
 from app.catalog.tables import Category, Neighbourhood, Provider, ProviderPhoto, Service
 from app.demo.data import DEMO_PASSWORD, PROVIDER, UNVERIFIED_PROVIDERS
 from app.demo.loader import DemoRefusedError, load_demo_city
@@ -34,15 +35,24 @@ async def test_the_demo_accounts_sign_in_with_the_demo_password(settings):
         )
         assert user.email == email
     javier = await UserAccount.select(UserAccount.id).where(UserAccount.email == PROVIDER.email).first()
-    business = await provider_owned_by(javier["id"])
+    business = await provider_profile("fontaneria-russafa", now=TEST_NOW, zone=settings.city.zone)
+    assert business.owner_id == javier["id"]
     assert business.name == "Fontanería Russafa" and business.is_verified and business.services
 
 
-async def test_demo_search_finds_local_words(settings):
+async def test_the_demo_city_can_be_searched_filtered_and_booked_ahead(settings):
     await load_demo_city(settings, now=TEST_NOW)
-    found = await listed_providers(query="fontanero")
+    zone = settings.city.zone
+    found = await search_providers(Filters(query="fontanero"), now=TEST_NOW, zone=zone)
     assert found.total == 5
     assert {card.categories for card in found.cards} == {("Plumbing",)}
+    tomorrow = await search_providers(Filters(available="tomorrow"), now=TEST_NOW, zone=zone)
+    assert tomorrow.total > 20 and all(card.next_free_at for card in tomorrow.cards)
+    rated = await search_providers(Filters(sort="rating"), now=TEST_NOW, zone=zone)
+    assert rated.cards[0].rating.count > 1  # a single perfect review does not top the list
+    page = await provider_profile("fontaneria-russafa", now=TEST_NOW, zone=zone)
+    assert page.rating.count == sum(page.stars.values()) > 0
+    assert any(day.free_slots for day in page.days) and page.hours
 
 
 async def test_the_demo_city_is_never_loaded_into_a_non_empty_database(settings):
