@@ -26,6 +26,7 @@ from app.analytics.views import ViewCounter
 from app.booking.services import next_free_refresh, slots_refresh_all
 from app.catalog import routes as catalog_routes
 from app.dashboard import routes as dashboard_routes
+from app.jobs.services import claim_day
 from app.media.storage import MEDIA_URL_PREFIX
 from app.settings import Settings
 from app.shared.citytime import city_today
@@ -55,7 +56,6 @@ async def _every(seconds: float, job, name: str) -> None:
 
 def _lifespan(settings: Settings, clock: Clock, views: ViewCounter):
     zone = settings.city.zone
-    slots_extended_for: list = []
 
     async def flush_views() -> None:
         if totals := views.take():
@@ -63,10 +63,8 @@ def _lifespan(settings: Settings, clock: Clock, views: ViewCounter):
 
     async def refresh_free_times() -> None:
         now = clock.now()
-        today = city_today(now, zone)
-        if today not in slots_extended_for:  # a new city day: add it to every booking window
+        if await claim_day("extend booking windows", city_today(now, zone)):  # one worker a day
             await slots_refresh_all(now=now, zone=zone)
-            slots_extended_for[:] = [today]
         await next_free_refresh(now=now)
 
     async def housekeeping() -> None:

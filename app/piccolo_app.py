@@ -15,6 +15,7 @@ from app.catalog.tables import (
     Review,
     Service,
 )
+from app.jobs.tables import DailyJob
 from app.settings import PROJECT_ROOT
 
 APP_CONFIG = AppConfig(
@@ -34,6 +35,7 @@ APP_CONFIG = AppConfig(
         ProviderViewDay,
         Review,
         Slot,
+        DailyJob,
     ],
     migration_dependencies=[],
     commands=[],

@@ -222,3 +222,16 @@ async def test_view_counts_add_up_across_flushes(database_url):
         (day, 5, 1),
         (day + timedelta(days=1), 1, 1),
     ]
+
+
+async def test_one_worker_a_day_claims_a_daily_job(database_url):
+    import asyncio
+
+    from app.jobs.services import claim_day
+
+    today = date(2026, 11, 22)
+    claims = await asyncio.gather(*(claim_day("extend booking windows", today) for _ in range(6)))
+    assert claims.count(True) == 1
+    assert not await claim_day("extend booking windows", today)
+    assert await claim_day("extend booking windows", today + timedelta(days=1))
+    assert await claim_day("another job", today)
