@@ -104,6 +104,16 @@ def transaction():
     return engine.transaction()
 
 
+async def lock_row(table, row_id: int) -> None:
+    """Inside a transaction, make other writers of this row wait until we commit.
+
+    PostgreSQL needs SELECT ... FOR UPDATE for read-then-write sequences under READ COMMITTED;
+    on SQLite the IMMEDIATE transaction already holds the only write lock.
+    """
+    if not is_sqlite():
+        await table.raw(f"SELECT id FROM {table._meta.tablename} WHERE id = {{}} FOR UPDATE", row_id)
+
+
 def is_unique_violation(exc: BaseException) -> bool:
     """True when ``exc`` is a unique-constraint violation on either engine."""
     if isinstance(exc, UniqueViolationError):

@@ -99,7 +99,7 @@ class AdminController(Controller):
             error = " ".join(form.name.errors)
         else:
             try:
-                await spec["rename"](item_id, name=form.name.data)
+                await spec["rename"](_item(item_id), name=form.name.data)
             except DomainError as problem:
                 error = problem.message
         if error:
@@ -109,13 +109,20 @@ class AdminController(Controller):
 
     @post("/{kind:str}/{item_id:int}/up")
     async def move_up(self, kind: str, item_id: int) -> Redirect:
-        await LISTS[_known(kind)]["move"](item_id, steps=-1)
+        await LISTS[_known(kind)]["move"](_item(item_id), steps=-1)
         return Redirect(f"/admin/{kind}", status_code=303)
 
     @post("/{kind:str}/{item_id:int}/down")
     async def move_down(self, kind: str, item_id: int) -> Redirect:
-        await LISTS[_known(kind)]["move"](item_id, steps=1)
+        await LISTS[_known(kind)]["move"](_item(item_id), steps=1)
         return Redirect(f"/admin/{kind}", status_code=303)
+
+
+def _item(item_id: int) -> int:
+    """Ids beyond what the database can hold name nothing (and must not reach it)."""
+    if not 0 < item_id < 2**31:
+        raise PageMissing("That item no longer exists.")
+    return item_id
 
 
 def _known(kind: str) -> str:

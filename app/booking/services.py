@@ -15,14 +15,18 @@ from app.catalog.tables import OpeningHours, Provider, Service
 _BATCH = 500
 
 
-async def slots_refresh(provider_id: int, *, now: datetime, zone: ZoneInfo) -> None:
+async def slots_refresh(
+    provider_id: int, *, now: datetime, zone: ZoneInfo, service_ids: list[int] | None = None
+) -> None:
     """Make the provider's future slots match its opening hours, services and booking rules.
 
     New slots are added for the whole booking window, unbooked slots that no longer fit are
     removed, and capacity and book-by times follow the current settings. Slots with bookings
-    are never removed here.
+    are never removed here. ``service_ids`` limits the work to the services that changed.
     """
     async with database.transaction():
+        # Two refreshes of one provider at once would each delete what the other just made.
+        await database.lock_row(Provider, provider_id)
         provider = (
             await Provider.select(Provider.min_notice_minutes, Provider.horizon_days)
             .where(Provider.id == provider_id)
@@ -37,6 +41,8 @@ async def slots_refresh(provider_id: int, *, now: datetime, zone: ZoneInfo) -> N
         services = await Service.select(Service.id, Service.duration_minutes, Service.capacity).where(
             Service.provider == provider_id, Service.is_archived.eq(False)
         )
+        if service_ids is not None:
+            services = [service for service in services if service["id"] in service_ids]
         first_day, last_day = booking_window(now, zone, provider["horizon_days"])
         notice = provider["min_notice_minutes"]
         wanted: dict[tuple[int, datetime], Slot] = {}
@@ -61,6 +67,8 @@ async def slots_refresh(provider_id: int, *, now: datetime, zone: ZoneInfo) -> N
         existing = await Slot.select(
             Slot.id, Slot.service, Slot.starts_at, Slot.ends_at, Slot.book_by, Slot.capacity, Slot.booked
         ).where(Slot.provider == provider_id, Slot.starts_at >= now)
+        if service_ids is not None:
+            existing = [row for row in existing if row["service"] in service_ids]
         kept: set[tuple[int, datetime]] = set()
         outdated: list[int] = []
         for row in existing:
@@ -77,7 +85,7 @@ async def slots_refresh(provider_id: int, *, now: datetime, zone: ZoneInfo) -> N
             else:
                 outdated.append(row["id"])
         for batch in _batches(outdated, _BATCH):
-            await Slot.delete().where(Slot.id.is_in(batch))
+            await Slot.delete().where(Slot.id.is_in(batch), Slot.booked == 0)
         for batch in _batches([slot for key, slot in wanted.items() if key not in kept], _BATCH):
             await Slot.insert(*batch).on_conflict(action="DO NOTHING")
     await next_free_refresh(now=now, provider_id=provider_id)

@@ -2,7 +2,8 @@
 
 Works in the city's wall clock and stores UTC instants. On the spring DST Sunday the skipped hour
 has no slots; on the autumn one a repeated wall-clock time gives one slot (its first occurrence).
-A slot fits when it ends, in real elapsed time, no later than the interval's closing instant.
+A slot fits when it ends, in real elapsed time, no later than the interval's closing instant,
+and a slot never starts before the previous one of the service has ended.
 """
 
 from __future__ import annotations
@@ -51,12 +52,16 @@ def slot_times(
         for interval in sorted(by_weekday.get(day.weekday(), [])):
             closes = _closing_instant(day, interval.closes, zone)
             minute = interval.opens
+            previous_end = None
             while minute < interval.closes:
                 starts = _instant(day, minute, zone)
-                if starts is not None:  # None: the hour skipped when clocks go forward
+                # None: the hour skipped when clocks go forward. A start just after the skipped
+                # hour can fall before the previous slot really ends: that one is skipped too.
+                if starts is not None and (previous_end is None or starts >= previous_end):
                     if starts + length > closes:
                         break
                     slots.append(SlotTime(starts, starts + length))
+                    previous_end = starts + length
                 minute += duration_minutes
         day += timedelta(days=1)
     return sorted(set(slots))

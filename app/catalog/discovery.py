@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from app.catalog.search import words
 from app.shared.citytime import city_day_bounds, city_today
 from app.shared.money import AmountError, parse_amount
 from app.shared.paging import page_number
@@ -24,12 +25,16 @@ SORTS = {
     "soonest": "Soonest available",
 }
 RATINGS = {"4.5": "4.5 stars and up", "4": "4 stars and up", "3": "3 stars and up"}
+RATING_TENTHS = {"4.5": 45, "4": 40, "3": 30}  # compared in whole numbers on every engine
 AVAILABLE = {"today": "Today", "tomorrow": "Tomorrow", "week": "In the next 7 days"}
 
 PRICE_UNREADABLE = "We ignored the {which} price “{text}”: {reason}"
 PRICE_RANGE_SWAPPED = "The lowest price was above the highest, so we swapped them."
 DATE_UNREADABLE = "We ignored the date “{text}”: pick a day from the calendar."
 DATE_PAST = "That day has passed, so we looked from today instead."
+DATE_TOO_FAR = "We ignored the date “{text}”: free times are shown up to {days} days ahead."
+QUERY_UNUSABLE = "We couldn't search for “{text}”: use letters or numbers, like “plumber”."
+FURTHEST_DAYS = 90  # the longest booking window a provider can choose
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,10 +114,17 @@ def parse_filters(params: Mapping[str, str], *, now: datetime, zone: ZoneInfo) -
             if day < city_today(now, zone):
                 notes.append(DATE_PAST)
                 available = "today"
+            elif day > city_today(now, zone) + timedelta(days=FURTHEST_DAYS):
+                notes.append(DATE_TOO_FAR.format(text=available[:20], days=FURTHEST_DAYS))
+                available = ""
+    query = " ".join((params.get("q") or "").split())[:MAX_QUERY_LENGTH]
+    if query and not words(query):
+        notes.append(QUERY_UNUSABLE.format(text=query[:40]))
+        query = ""
     rating = (params.get("rating") or "").strip()
     sort = (params.get("sort") or "").strip()
     filters = Filters(
-        query=" ".join((params.get("q") or "").split())[:MAX_QUERY_LENGTH],
+        query=query,
         category=(params.get("category") or "").strip()[:80],
         neighbourhood=(params.get("neighbourhood") or "").strip()[:80],
         price_min_cents=price_min,

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from app.booking.tables import Slot
 from app.catalog import ranking
-from app.catalog.discovery import Filters, availability_range
+from app.catalog.discovery import RATING_TENTHS, Filters, availability_range
 from app.catalog.hours import Interval
 from app.catalog.rules import Price, lowest_price
 from app.catalog.search import search_terms
@@ -153,7 +153,7 @@ def _order_by(sql: _Sql, sort: str, now: datetime) -> str:
     if sort == "price":
         return "from_price ASC"
     if sort == "soonest":
-        return "p.next_free_at IS NULL, p.next_free_at ASC"
+        return "next_free ASC NULLS LAST"
     availability = (
         "CASE WHEN p.next_free_at IS NULL THEN 0 "
         f"WHEN p.next_free_at <= {sql.bind(now + ranking.SOON)} THEN 1 "
@@ -176,7 +176,8 @@ def _conditions(
         where.append(f"p.search_text LIKE {sql.bind(f'% {term}%')}")
     if filters.min_rating:
         where.append(
-            f"p.rating_count > 0 AND p.rating_sum >= {sql.bind(float(filters.min_rating))} * p.rating_count"
+            "p.rating_count > 0 AND p.rating_sum * 10 >= "
+            f"{sql.bind(RATING_TENTHS[filters.min_rating])} * p.rating_count"
         )
     if window is not None:
         where.append(
@@ -198,20 +199,30 @@ async def search_providers(
 ) -> ResultsPage:
     """Verified providers matching the filters, one page of them, in the chosen order.
 
-    A bounded number of queries whatever the page size: the page itself (with the total), then
-    the services, next free slots and cover photos of the providers on it.
+    Three queries whatever the page size: the page itself (with the total, the from-price and the
+    next free time that match the filters), then the services and cover photos of its providers.
     """
     window = availability_range(filters.available, now=now, zone=zone)
     offset = (filters.page - 1) * per_page
     sql = _Sql([])  # fragments are built in the order they appear, so the values line up
     cheapest = _service_match(sql, filters, category_id, neighbourhood_id)
     from_price = f"(SELECT MIN(s.online_price_cents) FROM service s WHERE {cheapest})"
+    in_window = ""
+    if window is not None:
+        in_window = f"AND sl.starts_at >= {sql.bind(window[0])} AND sl.starts_at < {sql.bind(window[1])} "
+    free = _free_slot(sql, now)
+    matching = _service_match(sql, filters, category_id, neighbourhood_id)
+    next_free = (
+        "(SELECT MIN(sl.starts_at) FROM slot sl JOIN service s ON s.id = sl.service "
+        f"WHERE sl.provider = p.id {in_window}AND {free} AND {matching})"
+    )
     where = _conditions(sql, filters, category_id, neighbourhood_id, window, now)
     order = _order_by(sql, filters.sort, now)
     limit = f"LIMIT {sql.bind(per_page)} OFFSET {sql.bind(offset)}"
     rows = await Provider.raw(
         "SELECT p.id, p.slug, p.name, p.is_verified, p.rating_count, p.rating_sum, "
-        f"n.name AS neighbourhood_name, COUNT(*) OVER () AS total, {from_price} AS from_price "
+        f"n.name AS neighbourhood_name, COUNT(*) OVER () AS total, {from_price} AS from_price, "
+        f"{next_free} AS next_free "
         "FROM provider p LEFT JOIN neighbourhood n ON n.id = p.neighbourhood "
         f"WHERE {where} ORDER BY {order}, p.name, p.id {limit}",
         *sql.args,
@@ -225,17 +236,12 @@ async def search_providers(
             f"SELECT COUNT(*) AS total FROM provider p WHERE {where}", *count_sql.args
         )
         total = counted[0]["total"]
-    cards = await _cards(rows, filters, category_id, neighbourhood_id, window, now)
+    cards = await _cards(rows, filters, category_id, neighbourhood_id)
     return ResultsPage(cards=cards, page=filters.page, has_next=offset + len(rows) < total, total=total)
 
 
 async def _cards(
-    rows: list[dict],
-    filters: Filters,
-    category_id: int | None,
-    neighbourhood_id: int | None,
-    window: tuple[datetime, datetime] | None,
-    now: datetime,
+    rows: list[dict], filters: Filters, category_id: int | None, neighbourhood_id: int | None
 ) -> list[ProviderCard]:
     if not rows:
         return []
@@ -246,17 +252,6 @@ async def _cards(
         "SELECT s.provider, s.online_price_cents, s.list_price_cents, c.name AS category "
         f"FROM service s JOIN category c ON c.id = s.category JOIN provider p ON p.id = s.provider "
         f"WHERE s.provider IN ({id_list}) AND {_service_match(sql, filters, category_id, neighbourhood_id)}",
-        *sql.args,
-    )
-    sql = _Sql(list(ids))
-    in_window = ""
-    if window is not None:
-        in_window = f"AND sl.starts_at >= {sql.bind(window[0])} AND sl.starts_at < {sql.bind(window[1])} "
-    free = await Slot.raw(
-        "SELECT sl.provider, MIN(sl.starts_at) AS next_free FROM slot sl "
-        "JOIN service s ON s.id = sl.service JOIN provider p ON p.id = sl.provider "
-        f"WHERE sl.provider IN ({id_list}) {in_window}AND {_free_slot(sql, now)} "
-        f"AND {_service_match(sql, filters, category_id, neighbourhood_id)} GROUP BY sl.provider",
         *sql.args,
     )
     photos = await ProviderPhoto.select(
@@ -274,7 +269,6 @@ async def _cards(
         )
         if row["category"] not in names.setdefault(row["provider"], []):
             names[row["provider"]].append(row["category"])
-    next_free = {row["provider"]: instant_from_db(row["next_free"]) for row in free}
     covers = {
         row["provider"]: Photo(row["image_key"], row["width"], row["height"], row["alt_text"])
         for row in photos
@@ -290,7 +284,7 @@ async def _cards(
             from_price=lowest_price(prices.get(row["id"], ())),
             cover=covers.get(row["id"]),
             rating=Rating(row["rating_count"], row["rating_sum"]),
-            next_free_at=next_free.get(row["id"]),
+            next_free_at=instant_from_db(row["next_free"]) if row["next_free"] else None,
         )
         for row in rows
     ]
@@ -437,7 +431,8 @@ async def provider_profile(slug: str, *, now: datetime, zone: ZoneInfo) -> Provi
         provider_id,
     )
     next_free = {row["service"]: instant_from_db(row["next_free"]) for row in first_free}
-    per_day = Counter(to_city(slot["starts_at"], zone).date() for slot in strip)
+    # Distinct start times: three services free at 10:00 are one free time for a resident.
+    per_day = Counter(to_city(start, zone).date() for start in {slot["starts_at"] for slot in strip})
     return ProviderProfile(
         id=provider_id,
         owner_id=row["owner"],

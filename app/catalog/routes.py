@@ -16,6 +16,7 @@ from app.catalog.hours import weekly_summary
 from app.settings import Settings
 from app.shared.clock import Clock
 from app.shared.paging import page_number
+from app.shared.text import is_slug
 from app.web.context import ClockDep, SettingsDep
 from app.web.exceptions import PageMissing
 from app.web.htmx import render, wants_fragment
@@ -108,7 +109,7 @@ async def home(request: Request, settings: SettingsDep, clock: ClockDep) -> Temp
 async def category_page(
     request: Request, slug: str, settings: SettingsDep, clock: ClockDep
 ) -> Template | Redirect:
-    category = await queries.category_by_slug(slug)
+    category = await queries.category_by_slug(slug) if is_slug(slug) else None
     if category is None:
         raise PageMissing("We don't list that category. Browse all home services instead.")
     return await _results(request, settings, clock, landing_category=category)
@@ -118,7 +119,7 @@ async def category_page(
 async def neighbourhood_page(
     request: Request, slug: str, settings: SettingsDep, clock: ClockDep
 ) -> Template | Redirect:
-    neighbourhood = await queries.neighbourhood_by_slug(slug)
+    neighbourhood = await queries.neighbourhood_by_slug(slug) if is_slug(slug) else None
     if neighbourhood is None:
         raise PageMissing("We don't list that neighbourhood. Browse the whole city instead.")
     return await _results(request, settings, clock, landing_neighbourhood=neighbourhood)
@@ -126,7 +127,11 @@ async def neighbourhood_page(
 
 async def _visible_profile(request: Request, slug: str, clock: Clock, settings: Settings):
     """The provider's page data; unverified providers are visible to their owner only."""
-    profile = await queries.provider_profile(slug, now=clock.now(), zone=settings.city.zone)
+    profile = (
+        await queries.provider_profile(slug, now=clock.now(), zone=settings.city.zone)
+        if is_slug(slug)
+        else None
+    )
     user = request.scope.get("user")
     is_owner = profile is not None and user is not None and user.id == profile.owner_id
     if profile is None or not (profile.is_verified or is_owner):

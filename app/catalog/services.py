@@ -33,6 +33,10 @@ SLUG_TAKEN = "Another business already uses this web address. Try adding your ne
 SLUG_INVALID = "Use lower-case letters, digits and dashes, like fontaneria-russafa."
 PHOTO_LIMIT = 20
 PHOTO_LIMIT_REACHED = f"A business can show at most {PHOTO_LIMIT} photos. Delete some before adding more."
+SERVICE_LIMIT = 20
+SERVICE_LIMIT_REACHED = (
+    f"A business can list at most {SERVICE_LIMIT} services. Archive one before adding another."
+)
 NAME_TAKEN = "That name is already in the list."
 
 
@@ -155,6 +159,7 @@ async def provider_set_hours(
     """Replace the weekly hours and booking rules; free times follow at once."""
     rules = {Provider.min_notice_minutes: min_notice_minutes, Provider.horizon_days: horizon_days}
     async with database.transaction():
+        await database.lock_row(Provider, provider_id)
         await Provider.update({**rules, Provider.updated_at: now}).where(Provider.id == provider_id)
         await OpeningHours.delete().where(OpeningHours.provider == provider_id)
         if intervals:
@@ -194,19 +199,26 @@ def _service_columns(details: ServiceDetails) -> dict:
 
 
 async def service_create(provider_id: int, details: ServiceDetails, *, now: datetime, zone: ZoneInfo) -> str:
-    position = await Service.count().where(Service.provider == provider_id)
     public_id = secrets.token_hex(6)
-    await Service.insert(
-        Service(
-            public_id=public_id,
-            provider=provider_id,
-            position=position,
-            created_at=now,
-            **{column._meta.name: value for column, value in _service_columns(details).items()},
-        )
-    )
+    async with database.transaction():
+        await database.lock_row(Provider, provider_id)
+        if (
+            await Service.count().where(Service.provider == provider_id, Service.is_archived.eq(False))
+            >= SERVICE_LIMIT
+        ):
+            raise DomainError(SERVICE_LIMIT_REACHED)
+        position = await Service.count().where(Service.provider == provider_id)
+        rows = await Service.insert(
+            Service(
+                public_id=public_id,
+                provider=provider_id,
+                position=position,
+                created_at=now,
+                **{column._meta.name: value for column, value in _service_columns(details).items()},
+            )
+        ).returning(Service.id)
     await provider_refresh_search(provider_id)
-    await slots_refresh(provider_id, now=now, zone=zone)
+    await slots_refresh(provider_id, now=now, zone=zone, service_ids=[rows[0]["id"]])
     return public_id
 
 
@@ -227,7 +239,7 @@ async def service_update(
     service_id = await _owned_service_id(provider_id, public_id)
     await Service.update(_service_columns(details)).where(Service.id == service_id)
     await provider_refresh_search(provider_id)
-    await slots_refresh(provider_id, now=now, zone=zone)
+    await slots_refresh(provider_id, now=now, zone=zone, service_ids=[service_id])
 
 
 async def service_set_archived(
@@ -235,9 +247,17 @@ async def service_set_archived(
 ) -> None:
     """Archived services disappear from the public page and stop taking bookings; history stays."""
     service_id = await _owned_service_id(provider_id, public_id)
-    await Service.update({Service.is_archived: archived}).where(Service.id == service_id)
+    async with database.transaction():
+        await database.lock_row(Provider, provider_id)
+        if (
+            not archived
+            and await Service.count().where(Service.provider == provider_id, Service.is_archived.eq(False))
+            >= SERVICE_LIMIT
+        ):
+            raise DomainError(SERVICE_LIMIT_REACHED)
+        await Service.update({Service.is_archived: archived}).where(Service.id == service_id)
     await provider_refresh_search(provider_id)
-    await slots_refresh(provider_id, now=now, zone=zone)
+    await slots_refresh(provider_id, now=now, zone=zone, service_ids=[service_id])
 
 
 # --- photos ------------------------------------------------------------------------------------
@@ -246,6 +266,7 @@ async def service_set_archived(
 async def photos_add(provider_id: int, stored: list[StoredImage], *, alt_text: str, now: datetime) -> None:
     """Append already-stored images to the gallery (the first photo of a gallery becomes its cover)."""
     async with database.transaction():
+        await database.lock_row(Provider, provider_id)  # two uploads at once must not pass the limit together
         count = await ProviderPhoto.count().where(ProviderPhoto.provider == provider_id)
         if count + len(stored) > PHOTO_LIMIT:
             raise DomainError(PHOTO_LIMIT_REACHED, field="photos")

@@ -14,7 +14,7 @@ from app.catalog.queries import categories, neighbourhood_choices
 from app.catalog.rules import ServiceLocation
 from app.dashboard import queries
 from app.media.storage import MediaStore, StoredImage
-from app.media.uploads import MAX_UPLOAD_BYTES, ImageRejected, load_upload
+from app.media.uploads import MAX_UPLOAD_BYTES, ImageRejected, store_upload
 from app.settings import Settings
 from app.shared.citytime import city_today
 from app.shared.errors import DomainError
@@ -173,7 +173,9 @@ class DashboardController(Controller):
         business = await _business(request)
         return await self._gallery(request, business)
 
-    async def _gallery(self, request: Request, business: dict, errors=(), status_code: int = 200) -> Template:
+    async def _gallery(
+        self, request: Request, business: dict, errors=(), notice: str | None = None, status_code: int = 200
+    ) -> Template:
         return render(
             request,
             "dashboard/photos.html",
@@ -181,6 +183,7 @@ class DashboardController(Controller):
                 "business": business,
                 "photos": await queries.gallery(business["id"]),
                 "errors": list(errors),
+                "notice": notice,
                 "limit": catalog.PHOTO_LIMIT,
                 "max_files": MAX_FILES_PER_UPLOAD,
             },
@@ -193,7 +196,8 @@ class DashboardController(Controller):
         business = await _business(request)
         form = await request.form()
         files = [item for item in form.getall("photos", []) if isinstance(item, UploadFile) and item.filename]
-        alt_text = (form.get("alt_text") or "").strip()[:200] if isinstance(form.get("alt_text"), str) else ""
+        described = form.get("alt_text")
+        alt_text = described.replace("\x00", "").strip()[:200] if isinstance(described, str) else ""
         if not files:
             return await self._gallery(request, business, [NO_FILES], status_code=422)
         if len(files) > MAX_FILES_PER_UPLOAD:
@@ -206,7 +210,7 @@ class DashboardController(Controller):
             try:
                 stored.append(
                     await anyio.to_thread.run_sync(
-                        _store_upload, store, data, upload.filename, limiter=_image_work
+                        store_upload, store, data, upload.filename, limiter=_image_work
                     )
                 )
             except ImageRejected as rejected:
@@ -219,16 +223,20 @@ class DashboardController(Controller):
                     alt_text=alt_text or f"Photo of {business['name']}",
                     now=clock.now(),
                 )
-            except DomainError as error:
-                for image in stored:
+            except BaseException as error:
+                for image in stored:  # nothing points at these files any more
                     store.delete(image.key)
+                if not isinstance(error, DomainError):
+                    raise
                 errors.append(error.message)
                 stored = []
+        added = f"{len(stored)} photo{'s' if len(stored) != 1 else ''} added." if stored else None
         if errors:
-            return await self._gallery(request, business, errors, status_code=422 if not stored else 200)
-        flash(request, f"{len(stored)} photo{'s' if len(stored) != 1 else ''} added.")
+            status = 200 if stored else 422
+            return await self._gallery(request, business, errors, notice=added, status_code=status)
         if wants_fragment(request):
-            return await self._gallery(request, business)
+            return await self._gallery(request, business, notice=added)
+        flash(request, added)
         return Redirect("/dashboard/photos", status_code=303)
 
     async def _after_photo_change(self, request: Request, business: dict) -> Response:
@@ -298,7 +306,14 @@ class DashboardController(Controller):
         if not form.validate():
             context = {"form": form, "business": business, "service": None}
             return render(request, "dashboard/service_form.html", context, status_code=422)
-        await catalog.service_create(business["id"], _details(form), now=clock.now(), zone=settings.city.zone)
+        try:
+            await catalog.service_create(
+                business["id"], _details(form), now=clock.now(), zone=settings.city.zone
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+            context = {"form": form, "business": business, "service": None}
+            return render(request, "dashboard/service_form.html", context, status_code=422)
         flash(request, f"“{form.name.data}” is added.")
         return Redirect("/dashboard/services", status_code=303)
 
@@ -356,9 +371,13 @@ class DashboardController(Controller):
     ) -> Redirect:
         business = await _business(request)
         service = await _service(business["id"], public_id)
-        await catalog.service_set_archived(
-            business["id"], public_id, archived=archived, now=clock.now(), zone=settings.city.zone
-        )
+        try:
+            await catalog.service_set_archived(
+                business["id"], public_id, archived=archived, now=clock.now(), zone=settings.city.zone
+            )
+        except DomainError as error:
+            flash(request, error.message, "error")
+            return Redirect("/dashboard/services", status_code=303)
         if archived:
             flash(
                 request,
@@ -367,10 +386,6 @@ class DashboardController(Controller):
         else:
             flash(request, f"“{service['name']}” is back on your page.")
         return Redirect("/dashboard/services", status_code=303)
-
-
-def _store_upload(store: MediaStore, data: bytes, name: str) -> StoredImage:
-    return store.save(load_upload(data, name))
 
 
 ROUTES = [DashboardController]

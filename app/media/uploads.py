@@ -12,6 +12,8 @@ import warnings
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from app.media.storage import MediaStore, StoredImage
+
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # 40 megapixels: more than any phone camera, far less than a bomb
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")
@@ -20,6 +22,8 @@ NOT_AN_IMAGE = "{name} isn't a JPEG, PNG or WebP picture."
 TOO_LARGE = "{name} is larger than 10 MB. Choose a smaller picture."
 TOO_MANY_PIXELS = "{name} has too many pixels to be a photo. Choose a smaller picture."
 ANIMATED = "{name} is animated. Choose a still picture."
+TOO_THIN = "{name} is too long and thin to show as a photo. Crop it, or choose another."
+MAX_ASPECT = 8  # longest side at most eight times the shortest: panoramas fit, long screenshots don't
 EMPTY = "{name} is empty."
 
 
@@ -42,6 +46,8 @@ def load_upload(data: bytes, name: str) -> Image.Image:
                 raise ImageRejected(TOO_MANY_PIXELS.format(name=label))
             if getattr(image, "n_frames", 1) > 1:
                 raise ImageRejected(ANIMATED.format(name=label))
+            if max(image.size) > MAX_ASPECT * min(image.size):
+                raise ImageRejected(TOO_THIN.format(name=label))
             image.load()
             upright = ImageOps.exif_transpose(image)
     except ImageRejected:
@@ -52,3 +58,12 @@ def load_upload(data: bytes, name: str) -> Image.Image:
         # Truncated, corrupt or hostile files surface as any of these from Pillow's decoders.
         raise ImageRejected(NOT_AN_IMAGE.format(name=label)) from exc
     return upright.convert("RGBA" if upright.mode in ("RGBA", "LA", "PA") else "RGB")
+
+
+def store_upload(store: MediaStore, data: bytes, name: str) -> StoredImage:
+    """Check an upload and store its variants; any picture the encoder can't take is refused."""
+    image = load_upload(data, name)
+    try:
+        return store.save(image)
+    except (OSError, ValueError) as exc:
+        raise ImageRejected(NOT_AN_IMAGE.format(name=name or "The file")) from exc

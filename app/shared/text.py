@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 _NON_SLUG = re.compile(r"[^a-z0-9]+")
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _SPACES = re.compile(r"\s+")
 
 
@@ -25,3 +26,8 @@ def slugify(text: str, max_length: int = 60) -> str:
     """A readable URL part: "Fontanería L'Eixample" -> "fontaneria-l-eixample"."""
     slug = _NON_SLUG.sub("-", fold(text)).strip("-")
     return slug[:max_length].rstrip("-")
+
+
+def is_slug(text: str, max_length: int = 80) -> bool:
+    """True for text shaped like one of our slugs (anything else can't name a page)."""
+    return len(text) <= max_length and _SLUG.fullmatch(text) is not None

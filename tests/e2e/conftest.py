@@ -97,7 +97,9 @@ def live_server(sqlite_template, tmp_path_factory) -> Iterator[LiveServer]:
         log.close()
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps an event loop running while it is open, which
+# would stop the async tests of other modules from starting their own.
+@pytest.fixture(scope="module")
 def chromium(request) -> Iterator:
     path = shutil.which("chromium") or "/usr/bin/chromium"
     if not Path(path).exists():

@@ -242,3 +242,28 @@ async def test_an_oversized_upload_request_is_refused_before_it_is_read(client):
     response = await client.post("/dashboard/photos", data={"_csrf_token": token}, files=files(blob))
     assert response.status_code == 413
     assert "That upload is too large" in response.text
+
+
+async def test_a_nul_in_the_photo_description_is_dropped(client):
+    await provider_client(client)
+    token = await csrf_token(client)
+    response = await client.post(
+        "/dashboard/photos",
+        data={"_csrf_token": token, "alt_text": "Our\x00 van"},
+        files=files(("van.jpg", jpeg_with_gps(), "image/jpeg")),
+    )
+    assert response.status_code == 303
+    assert (await ProviderPhoto.select(ProviderPhoto.alt_text).first())["alt_text"] == "Our van"
+
+
+async def test_an_htmx_upload_says_what_it_added_in_place_and_leaves_no_message_for_later(client):
+    await provider_client(client)
+    token = await csrf_token(client)
+    response = await client.post(
+        "/dashboard/photos",
+        data={"_csrf_token": token},
+        files=files(("van.jpg", jpeg_with_gps(), "image/jpeg")),
+        headers={**HTMX, "x-csrftoken": token},
+    )
+    assert response.status_code == 200 and "1 photo added." in response.text
+    assert "1 photo added." not in (await client.get("/dashboard/hours")).text

@@ -194,3 +194,18 @@ async def test_a_form_sent_without_javascript_lands_on_the_clean_shareable_url(c
     assert response.headers["location"] == "/?category=plumbing"
     kept = await client.get("/", params={"category": "plumbing", "price_min": "lots", "rating": ""})
     assert kept.status_code == 200  # a value we had to ignore is explained on the page instead
+
+
+@pytest.mark.parametrize(
+    "path", ["/c/%00", "/n/%00", "/providers/%00", "/providers/%00/reviews", "/providers/UPPER", "/c/a%20b"]
+)
+async def test_malformed_slugs_are_404_without_reaching_the_database(client, path):
+    assert (await client.get(path)).status_code == 404
+
+
+async def test_the_next_days_count_free_times_not_services(client):
+    await make_listed_provider(
+        "Three Services", services=(("A", 1000, 1000), ("B", 1000, 1000), ("C", 1000, 1000))
+    )
+    page = await client.get("/providers/three-services")
+    assert "9 free" in page.text and "27 free" not in page.text  # 09:00-18:00 in one-hour steps

@@ -235,3 +235,52 @@ async def test_one_worker_a_day_claims_a_daily_job(database_url):
     assert not await claim_day("extend booking windows", today)
     assert await claim_day("extend booking windows", today + timedelta(days=1))
     assert await claim_day("another job", today)
+
+
+async def test_simultaneous_uploads_never_pass_the_photo_limit(database_url, tmp_path):
+    import asyncio
+
+    provider = await make_listed_provider("Casa Neta")
+    store = MediaStore(tmp_path)
+    batches = [[store.save(Image.new("RGB", (400, 300), "red")) for _ in range(8)] for _ in range(5)]
+    results = await asyncio.gather(
+        *(services.photos_add(provider, batch, alt_text="", now=TEST_NOW) for batch in batches),
+        return_exceptions=True,
+    )
+    assert sum(result is None for result in results) == 2  # 16 photos; a third batch would make 24
+    positions = [
+        row["position"]
+        for row in await ProviderPhoto.select(ProviderPhoto.position).order_by(ProviderPhoto.position)
+    ]
+    assert positions == list(range(16))  # one cover, no gaps
+
+
+async def test_simultaneous_refreshes_leave_the_slots_of_the_latest_hours(database_url):
+    import asyncio
+
+    provider = await make_listed_provider("Weekdays")
+    mornings = [Interval(day, 9 * 60, 13 * 60) for day in range(5)]
+    await asyncio.gather(
+        services.provider_set_hours(
+            provider, mornings, min_notice_minutes=120, horizon_days=30, now=TEST_NOW, zone=MADRID
+        ),
+        slots_refresh(provider, now=TEST_NOW, zone=MADRID),
+        slots_refresh(provider, now=TEST_NOW, zone=MADRID),
+    )
+    await slots_refresh(provider, now=TEST_NOW, zone=MADRID)
+    hours = {
+        row["starts_at"].astimezone(MADRID).hour
+        for row in await Slot.select(Slot.starts_at).where(Slot.provider == provider)
+    }
+    assert hours == {9, 10, 11, 12}
+
+
+async def test_a_business_lists_at_most_twenty_services(database_url):
+    provider = await make_listed_provider(
+        "Many Services", services=tuple((f"S{n}", 1000, 1000) for n in range(20)), hours=[]
+    )
+    plumbing = await category("Plumbing")
+    with pytest.raises(DomainError, match="at most 20 services"):
+        await services.service_create(
+            provider, replace(DETAILS, category_id=plumbing["id"]), now=TEST_NOW, zone=MADRID
+        )

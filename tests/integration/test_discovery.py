@@ -174,7 +174,7 @@ async def test_a_results_page_runs_the_same_few_queries_whatever_its_size(databa
             per_page=per_page,
         )
     assert page.cards
-    assert counted[0] == 4  # the page, then services, next free slots and cover photos for all its cards
+    assert counted[0] == 3  # the page (with prices and free times), then services and photos of its cards
 
 
 async def test_the_next_free_time_used_for_sorting_is_refreshed(database_url):
@@ -189,3 +189,21 @@ async def test_the_next_free_time_used_for_sorting_is_refreshed(database_url):
         "next_free_at"
     ]
     assert after.astimezone(MADRID).strftime("%a %H:%M") == "Mon 12:00"
+
+
+async def test_four_and_a_half_stars_means_a_mean_of_at_least_4_5(database_url):
+    await make_listed_provider("Mean 4.6", rating=(10, 46))
+    await make_listed_provider("Mean 4.4", rating=(10, 44))
+    assert names(await search(min_rating="4.5")) == ["Mean 4.6"]
+
+
+async def test_soonest_sorts_by_the_free_time_shown_on_each_card(database_url):
+    # Tomorrow (Monday): one opens at 15:00, the other at 09:00 but only from Tuesday for its second service.
+    await make_listed_provider(
+        "Afternoons", hours=[Interval(0, 15 * 60, 18 * 60), Interval(6, 9 * 60, 20 * 60)]
+    )
+    await make_listed_provider("Mornings", hours=[Interval(0, 9 * 60, 12 * 60)])
+    page = await search(sort="soonest", available="tomorrow")
+    assert names(page) == ["Mornings", "Afternoons"]
+    times = [card.next_free_at for card in page.cards]
+    assert times == sorted(times)

@@ -120,3 +120,14 @@ def _closing(day: date, minute: int) -> datetime:
         if instant.astimezone(MADRID).replace(tzinfo=None) == wall:
             return instant
         minute += 1
+
+
+def test_a_slot_after_the_spring_gap_never_starts_before_the_previous_one_ends():
+    sunday = date(2027, 3, 28)  # 02:00 -> 03:00 in Europe/Madrid
+    slots = slot_times(
+        [Interval(6, 0, 6 * 60)], duration_minutes=45, first_day=sunday, last_day=sunday, zone=MADRID
+    )
+    for earlier, later in pairwise(slots):
+        assert earlier.ends_at <= later.starts_at
+    # 01:30 runs until 03:15 (summer time), so 03:00 is not offered; 03:45 is.
+    assert [local(s)[0] for s in slots] == ["00:00", "00:45", "01:30", "03:45", "04:30", "05:15"]

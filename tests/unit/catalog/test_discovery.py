@@ -5,8 +5,10 @@ import pytest
 
 from app.catalog.discovery import (
     DATE_PAST,
+    DATE_TOO_FAR,
     DATE_UNREADABLE,
     PRICE_RANGE_SWAPPED,
+    QUERY_UNUSABLE,
     Filters,
     availability_range,
     parse_filters,
@@ -92,3 +94,15 @@ def test_tomorrow_starts_at_midnight_in_valencia():
     start, end = availability_range("tomorrow", now=NOW, zone=MADRID)
     assert start == datetime(2026, 11, 22, 23, 0, tzinfo=UTC)
     assert end - start == timedelta(hours=24)
+
+
+def test_dates_far_in_the_future_are_refused_instead_of_overflowing():
+    filters, notes = parse(available="9999-12-31")
+    assert filters.available == ""
+    assert DATE_TOO_FAR.format(text="9999-12-31", days=90) in notes
+
+
+def test_a_search_without_letters_or_digits_is_explained_not_run():
+    filters, notes = parse(q="¡¡!!", category="plumbing")
+    assert filters.query == "" and filters.category == "plumbing"
+    assert QUERY_UNUSABLE.format(text="¡¡!!") in notes

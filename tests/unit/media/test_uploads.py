@@ -62,6 +62,13 @@ def test_unusable_uploads_are_refused_with_a_message_naming_the_file(data, messa
         load_upload(data, "van.jpg")
 
 
+def test_long_thin_pictures_are_refused_before_the_encoder_chokes_on_them():
+    buffer = io.BytesIO()
+    Image.new("RGB", (1000, 17000), "white").save(buffer, format="PNG")
+    with pytest.raises(ImageRejected, match="too long and thin"):
+        load_upload(buffer.getvalue(), "screenshot.png")
+
+
 def test_gifs_and_animations_are_refused():
     frames = [Image.new("RGB", (20, 20), colour) for colour in ("red", "blue")]
     gif = io.BytesIO()

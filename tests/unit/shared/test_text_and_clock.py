@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.shared.clock import FixedClock, SystemClock
-from app.shared.text import fold, slugify
+from app.shared.text import fold, is_slug, slugify
 
 
 @pytest.mark.parametrize(
@@ -47,3 +47,20 @@ def test_a_fixed_clock_moves_only_when_told():
     assert clock.now() == datetime(2026, 1, 1, 0, 5, tzinfo=UTC)
     with pytest.raises(ValueError, match="timezone-aware"):
         FixedClock(datetime(2026, 1, 1))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("fontaneria-russafa", True),
+        ("a1", True),
+        ("", False),
+        ("-a", False),
+        ("a--b", False),
+        ("A", False),
+        ("a\x00", False),
+        ("a" * 81, False),
+    ],
+)
+def test_only_slug_shaped_text_can_name_a_page(text, expected):
+    assert is_slug(text) is expected
