@@ -45,13 +45,14 @@ HOUSEKEEPING_SECONDS = 3600
 
 
 async def _every(seconds: float, job, name: str) -> None:
-    """Run ``job`` now and then every ``seconds``; a failed round is logged and the next one retried."""
+    """Run ``job`` every ``seconds`` (the first time after one period, so starting is cheap);
+    a failed round is logged and the next one tries again."""
     while True:
+        await anyio.sleep(seconds)
         try:
             await job()
         except Exception:
             logger.exception("%s failed", name)
-        await anyio.sleep(seconds)
 
 
 def _lifespan(settings: Settings, clock: Clock, views: ViewCounter):

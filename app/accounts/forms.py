@@ -6,7 +6,7 @@ from wtforms import EmailField, Form, HiddenField, PasswordField, SelectField, S
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from app.accounts.rules import PASSWORD_MAX_LENGTH, normalise_email, password_problem
-from app.web.forms import choice_id, require_choice, strip
+from app.web.forms import choice_id, choices, require_choice, strip
 
 NAME_REQUIRED = "Enter your name."
 EMAIL_REQUIRED = "Enter your email address."
@@ -74,7 +74,7 @@ class ProviderSignUpForm(SignUpForm):
 
     def __init__(self, *args, neighbourhoods: list[tuple[int, str]], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.neighbourhood.choices = [("", "Choose a neighbourhood"), *neighbourhoods]
+        self.neighbourhood.choices = choices(neighbourhoods, "Choose a neighbourhood")
 
 
 class LoginForm(Form):

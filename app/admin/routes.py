@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from app.accounts.identity import Role
@@ -72,12 +73,12 @@ class AdminController(Controller):
         )
 
     @get("/{kind:str}", name="admin_list")
-    async def list_page(self, request: Request, kind: str) -> Template:
+    async def list_page(self, request: Request, kind: FromPath[str]) -> Template:
         _known(kind)
         return await self._page(request, kind)
 
     @post("/{kind:str}")
-    async def add(self, request: Request, kind: str) -> Response:
+    async def add(self, request: Request, kind: FromPath[str]) -> Response:
         spec = LISTS[_known(kind)]
         form = await bind_form(spec["form"], request)
         if not form.validate():
@@ -91,7 +92,7 @@ class AdminController(Controller):
         return Redirect(f"/admin/{kind}", status_code=303)
 
     @post("/{kind:str}/{item_id:int}/rename")
-    async def rename(self, request: Request, kind: str, item_id: int) -> Response:
+    async def rename(self, request: Request, kind: FromPath[str], item_id: FromPath[int]) -> Response:
         spec = LISTS[_known(kind)]
         form = await bind_form(NameForm, request)
         error = None
@@ -108,12 +109,12 @@ class AdminController(Controller):
         return Redirect(f"/admin/{kind}", status_code=303)
 
     @post("/{kind:str}/{item_id:int}/up")
-    async def move_up(self, kind: str, item_id: int) -> Redirect:
+    async def move_up(self, kind: FromPath[str], item_id: FromPath[int]) -> Redirect:
         await LISTS[_known(kind)]["move"](_item(item_id), steps=-1)
         return Redirect(f"/admin/{kind}", status_code=303)
 
     @post("/{kind:str}/{item_id:int}/down")
-    async def move_down(self, kind: str, item_id: int) -> Redirect:
+    async def move_down(self, kind: FromPath[str], item_id: FromPath[int]) -> Redirect:
         await LISTS[_known(kind)]["move"](_item(item_id), steps=1)
         return Redirect(f"/admin/{kind}", status_code=303)
 

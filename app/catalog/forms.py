@@ -24,7 +24,7 @@ from app.catalog.hours import (
 from app.catalog.rules import ServiceLocation, price_problem
 from app.shared.money import AmountError, parse_amount
 from app.shared.text import slugify
-from app.web.forms import choice_id, require_choice, strip
+from app.web.forms import choice_id, choices, require_choice, strip
 
 LOCATION_LABELS = {
     ServiceLocation.customer_address.value: "At the customer's home",
@@ -89,15 +89,15 @@ class ProfileForm(Form):
 
     def __init__(self, *args, neighbourhoods: list[tuple[int, str]], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.neighbourhood.choices = [("", "Choose a neighbourhood"), *neighbourhoods]
-        self.service_area.choices = neighbourhoods
+        self.neighbourhood.choices = choices(neighbourhoods, "Choose a neighbourhood")
+        self.service_area.choices = choices(neighbourhoods)
 
     def validate_slug(self, field: StringField) -> None:
         if slugify(field.data or "") != field.data:
             raise ValidationError("Use lower-case letters, digits and dashes, like fontaneria-russafa.")
 
     def validate_service_area(self, field: SelectMultipleField) -> None:
-        allowed = {value for value, _ in field.choices}
+        allowed = {choice.value for choice in field.choices}
         field.data = [value for value in (field.data or []) if value in allowed]
 
 
@@ -108,7 +108,7 @@ class HoursForm(Form):
         "Minimum notice",
         coerce=choice_id,
         validate_choice=False,
-        choices=NOTICE_CHOICES,
+        choices=choices(NOTICE_CHOICES),
         validators=[require_choice("Choose how much notice you need.")],
         description="How long before a visit residents can still book it.",
     )
@@ -116,7 +116,7 @@ class HoursForm(Form):
         "Bookable ahead",
         coerce=choice_id,
         validate_choice=False,
-        choices=HORIZON_CHOICES,
+        choices=choices(HORIZON_CHOICES),
         validators=[require_choice("Choose how far ahead residents can book.")],
     )
 
@@ -208,7 +208,7 @@ class ServiceForm(Form):
     )
     location = SelectField(
         "Where it happens",
-        choices=list(LOCATION_LABELS.items()),
+        choices=choices(LOCATION_LABELS.items()),
         validate_choice=False,
         validators=[require_choice("Choose where the service happens.")],
     )
@@ -225,7 +225,7 @@ class ServiceForm(Form):
 
     def __init__(self, *args, categories: list[tuple[int, str]], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.category.choices = [("", "Choose a category"), *categories]
+        self.category.choices = choices(categories, "Choose a category")
         self.online_price_cents: int | None = None
         self.list_price_cents: int | None = None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Request, get
-from litestar.params import QueryParameter
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
 from app.analytics.views import ViewCounter
@@ -107,7 +107,7 @@ async def home(request: Request, settings: SettingsDep, clock: ClockDep) -> Temp
 
 @get("/c/{slug:str}", name="category")
 async def category_page(
-    request: Request, slug: str, settings: SettingsDep, clock: ClockDep
+    request: Request, slug: FromPath[str], settings: SettingsDep, clock: ClockDep
 ) -> Template | Redirect:
     category = await queries.category_by_slug(slug) if is_slug(slug) else None
     if category is None:
@@ -117,7 +117,7 @@ async def category_page(
 
 @get("/n/{slug:str}", name="neighbourhood")
 async def neighbourhood_page(
-    request: Request, slug: str, settings: SettingsDep, clock: ClockDep
+    request: Request, slug: FromPath[str], settings: SettingsDep, clock: ClockDep
 ) -> Template | Redirect:
     neighbourhood = await queries.neighbourhood_by_slug(slug) if is_slug(slug) else None
     if neighbourhood is None:
@@ -140,7 +140,9 @@ async def _visible_profile(request: Request, slug: str, clock: Clock, settings: 
 
 
 @get("/providers/{slug:str}", name="provider")
-async def provider_page(request: Request, slug: str, settings: SettingsDep, clock: ClockDep) -> Template:
+async def provider_page(
+    request: Request, slug: FromPath[str], settings: SettingsDep, clock: ClockDep
+) -> Template:
     profile, is_owner = await _visible_profile(request, slug, clock, settings)
     if not is_owner:
         _views(request).page_viewed(profile.id, clock.now())
@@ -162,7 +164,7 @@ async def provider_page(request: Request, slug: str, settings: SettingsDep, cloc
 @get("/providers/{slug:str}/reviews", name="provider_reviews")
 async def provider_reviews_page(
     request: Request,
-    slug: str,
+    slug: FromPath[str],
     settings: SettingsDep,
     clock: ClockDep,
     page: Annotated[str | None, QueryParameter(name="page")] = None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import anyio
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from app.accounts.identity import CurrentUser, Role
@@ -245,25 +246,25 @@ class DashboardController(Controller):
         return Redirect("/dashboard/photos", status_code=303)
 
     @post("/photos/{key:str}/cover")
-    async def photo_cover(self, request: Request, key: str) -> Response:
+    async def photo_cover(self, request: Request, key: FromPath[str]) -> Response:
         business = await _business(request)
         await catalog.photo_make_cover(business["id"], key)
         return await self._after_photo_change(request, business)
 
     @post("/photos/{key:str}/earlier")
-    async def photo_earlier(self, request: Request, key: str) -> Response:
+    async def photo_earlier(self, request: Request, key: FromPath[str]) -> Response:
         business = await _business(request)
         await catalog.photo_move(business["id"], key, steps=-1)
         return await self._after_photo_change(request, business)
 
     @post("/photos/{key:str}/later")
-    async def photo_later(self, request: Request, key: str) -> Response:
+    async def photo_later(self, request: Request, key: FromPath[str]) -> Response:
         business = await _business(request)
         await catalog.photo_move(business["id"], key, steps=1)
         return await self._after_photo_change(request, business)
 
     @post("/photos/{key:str}/delete")
-    async def photo_delete(self, request: Request, key: str, settings: SettingsDep) -> Response:
+    async def photo_delete(self, request: Request, key: FromPath[str], settings: SettingsDep) -> Response:
         business = await _business(request)
         await catalog.photo_delete(business["id"], key, store=MediaStore(settings.media_root))
         if not wants_fragment(request):
@@ -318,7 +319,7 @@ class DashboardController(Controller):
         return Redirect("/dashboard/services", status_code=303)
 
     @get("/services/{public_id:str}", name="dashboard_service")
-    async def service_page(self, request: Request, public_id: str) -> Template:
+    async def service_page(self, request: Request, public_id: FromPath[str]) -> Template:
         business = await _business(request)
         service = await _service(business["id"], public_id)
         form = await self._service_form(
@@ -340,7 +341,7 @@ class DashboardController(Controller):
 
     @post("/services/{public_id:str}")
     async def service_submit(
-        self, request: Request, public_id: str, settings: SettingsDep, clock: ClockDep
+        self, request: Request, public_id: FromPath[str], settings: SettingsDep, clock: ClockDep
     ) -> Response:
         business = await _business(request)
         service = await _service(business["id"], public_id)
@@ -356,13 +357,13 @@ class DashboardController(Controller):
 
     @post("/services/{public_id:str}/archive")
     async def service_archive(
-        self, request: Request, public_id: str, settings: SettingsDep, clock: ClockDep
+        self, request: Request, public_id: FromPath[str], settings: SettingsDep, clock: ClockDep
     ) -> Redirect:
         return await self._set_archived(request, public_id, True, settings, clock)
 
     @post("/services/{public_id:str}/restore")
     async def service_restore(
-        self, request: Request, public_id: str, settings: SettingsDep, clock: ClockDep
+        self, request: Request, public_id: FromPath[str], settings: SettingsDep, clock: ClockDep
     ) -> Redirect:
         return await self._set_archived(request, public_id, False, settings, clock)
 

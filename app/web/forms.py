@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from litestar import Request
 from wtforms import Form
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 from app.shared.errors import DomainError
@@ -64,8 +65,14 @@ def require_choice(message: str):
     """A validator: the value must be one of the field's offered choices (not the placeholder)."""
 
     def check(form: Form, field) -> None:
-        allowed = {value for value, _ in field.choices if value != ""}
+        allowed = {choice.value for choice in field.choices if choice.value != ""}
         if field.data is None or field.data not in allowed:
             raise ValidationError(message)
 
     return check
+
+
+def choices(pairs, placeholder: str | None = None) -> list[SelectChoice]:
+    """<select> options from (value, label) pairs, after an empty placeholder option if given."""
+    options = [SelectChoice("", placeholder)] if placeholder else []
+    return options + [SelectChoice(value, label) for value, label in pairs]
