@@ -23,7 +23,9 @@ from app.accounts.services import sessions_purge_expired, throttle_purge
 from app.admin import routes as admin_routes
 from app.analytics.services import views_add
 from app.analytics.views import ViewCounter
-from app.booking.services import next_free_refresh, slots_refresh_all
+from app.booking import provider_routes as provider_booking_routes
+from app.booking import routes as booking_routes
+from app.booking.services import bookings_expire_lapsed, next_free_refresh, slots_refresh_all
 from app.catalog import routes as catalog_routes
 from app.dashboard import routes as dashboard_routes
 from app.jobs.services import claim_day
@@ -40,6 +42,7 @@ from app.web.templating import template_config
 
 logger = logging.getLogger("cityloop")
 VIEWS_FLUSH_SECONDS = 10
+HOLD_SWEEP_SECONDS = 30
 FREE_TIMES_REFRESH_SECONDS = 300
 HOUSEKEEPING_SECONDS = 3600
 
@@ -62,6 +65,9 @@ def _lifespan(settings: Settings, clock: Clock, views: ViewCounter):
         if totals := views.take():
             await views_add(totals)
 
+    async def expire_holds() -> None:
+        await bookings_expire_lapsed(now=clock.now())
+
     async def refresh_free_times() -> None:
         now = clock.now()
         if await claim_day("extend booking windows", city_today(now, zone)):  # one worker a day
@@ -82,6 +88,7 @@ def _lifespan(settings: Settings, clock: Clock, views: ViewCounter):
         try:
             async with anyio.create_task_group() as tasks:
                 tasks.start_soon(_every, VIEWS_FLUSH_SECONDS, flush_views, "writing view counts")
+                tasks.start_soon(_every, HOLD_SWEEP_SECONDS, expire_holds, "expiring lapsed holds")
                 tasks.start_soon(
                     _every, FREE_TIMES_REFRESH_SECONDS, refresh_free_times, "refreshing free times"
                 )
@@ -119,6 +126,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
             *account_routes.ROUTES,
             *dashboard_routes.ROUTES,
             *admin_routes.ROUTES,
+            *booking_routes.ROUTES,
+            *provider_booking_routes.ROUTES,
             *health.ROUTES,
             *assets.routers(),
             media,

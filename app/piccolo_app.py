@@ -4,7 +4,7 @@ from piccolo.conf.apps import AppConfig
 
 from app.accounts.tables import ThrottleEvent, UserAccount, UserSession
 from app.analytics.tables import ProviderViewDay
-from app.booking.tables import Slot
+from app.booking.tables import Booking, Slot, TimeOff
 from app.catalog.tables import (
     Category,
     Neighbourhood,
@@ -36,6 +36,8 @@ APP_CONFIG = AppConfig(
         Review,
         Slot,
         DailyJob,
+        TimeOff,
+        Booking,
     ],
     migration_dependencies=[],
     commands=[],

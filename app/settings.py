@@ -60,6 +60,8 @@ class Settings:
     login_window_minutes: int = 15
     # PostgreSQL connections each worker keeps open; 0 opens one per query instead.
     database_pool_size: int = 10
+    # How long a held time waits for payment before it goes back on sale.
+    hold_minutes: int = 10
 
     @property
     def is_production(self) -> bool:
@@ -136,6 +138,7 @@ class Settings:
             login_max_failures=_whole_number(get, "LOGIN_MAX_FAILURES", 10),
             login_window_minutes=_whole_number(get, "LOGIN_WINDOW_MINUTES", 15),
             database_pool_size=_whole_number(get, "DATABASE_POOL_SIZE", 10, minimum=0),
+            hold_minutes=_whole_number(get, "HOLD_MINUTES", 10),
         )
 
 

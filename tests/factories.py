@@ -107,6 +107,8 @@ async def make_listed_provider(
             is_verified=verified,
             rating_count=rating[0],
             rating_sum=rating[1],
+            address=f"Carrer de {name}, 1",
+            calendar_token=secrets.token_urlsafe(24),
             created_at=now,
         )
     ).returning(Provider.id)

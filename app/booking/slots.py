@@ -37,11 +37,23 @@ def _closing_instant(day: date, minute: int, zone: ZoneInfo) -> datetime:
 
 
 def slot_times(
-    intervals: Iterable[Interval], *, duration_minutes: int, first_day: date, last_day: date, zone: ZoneInfo
+    intervals: Iterable[Interval],
+    *,
+    duration_minutes: int,
+    first_day: date,
+    last_day: date,
+    zone: ZoneInfo,
+    buffer_minutes: int = 0,
+    days_off: Iterable[date] = (),
 ) -> list[SlotTime]:
-    """Every slot of a service lasting ``duration_minutes`` on the days first_day..last_day."""
-    if duration_minutes <= 0:
-        raise ValueError("a service lasts at least one minute")
+    """Every slot of a service lasting ``duration_minutes`` on the days first_day..last_day.
+
+    Consecutive slots are ``buffer_minutes`` apart (travel time); days off have none.
+    """
+    if duration_minutes <= 0 or buffer_minutes < 0:
+        raise ValueError("a service lasts at least one minute and buffers are not negative")
+    off = set(days_off)
+    gap = timedelta(minutes=buffer_minutes)
     by_weekday: dict[int, list[Interval]] = {}
     for interval in intervals:
         by_weekday.setdefault(interval.weekday, []).append(interval)
@@ -49,7 +61,7 @@ def slot_times(
     slots: list[SlotTime] = []
     day = first_day
     while day <= last_day:
-        for interval in sorted(by_weekday.get(day.weekday(), [])):
+        for interval in [] if day in off else sorted(by_weekday.get(day.weekday(), [])):
             closes = _closing_instant(day, interval.closes, zone)
             minute = interval.opens
             previous_end = None
@@ -57,14 +69,25 @@ def slot_times(
                 starts = _instant(day, minute, zone)
                 # None: the hour skipped when clocks go forward. A start just after the skipped
                 # hour can fall before the previous slot really ends: that one is skipped too.
-                if starts is not None and (previous_end is None or starts >= previous_end):
+                if starts is not None and (previous_end is None or starts >= previous_end + gap):
                     if starts + length > closes:
                         break
                     slots.append(SlotTime(starts, starts + length))
                     previous_end = starts + length
-                minute += duration_minutes
+                minute += duration_minutes + buffer_minutes
         day += timedelta(days=1)
     return sorted(set(slots))
+
+
+def days_off(ranges: Iterable[tuple[date, date]]) -> set[date]:
+    """The days covered by time-off ranges (first and last day included)."""
+    covered: set[date] = set()
+    for first, last in ranges:
+        day = first
+        while day <= last:
+            covered.add(day)
+            day += timedelta(days=1)
+    return covered
 
 
 def booking_window(now: datetime, zone: ZoneInfo, horizon_days: int) -> tuple[date, date]:

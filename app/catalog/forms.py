@@ -38,6 +38,14 @@ NOTICE_CHOICES = [
     (1440, "1 day"),
     (2880, "2 days"),
 ]
+BUFFER_CHOICES = [
+    (0, "None"),
+    (10, "10 minutes"),
+    (15, "15 minutes"),
+    (30, "30 minutes"),
+    (45, "45 minutes"),
+    (60, "1 hour"),
+]
 HORIZON_CHOICES = [(7, "1 week"), (14, "2 weeks"), (30, "30 days"), (60, "60 days"), (90, "90 days")]
 
 
@@ -101,24 +109,8 @@ class ProfileForm(Form):
         field.data = [value for value in (field.data or []) if value in allowed]
 
 
-class HoursForm(Form):
-    """Two opening intervals per weekday (the gap between them is a break), plus booking rules."""
-
-    min_notice_minutes = SelectField(
-        "Minimum notice",
-        coerce=choice_id,
-        validate_choice=False,
-        choices=choices(NOTICE_CHOICES),
-        validators=[require_choice("Choose how much notice you need.")],
-        description="How long before a visit residents can still book it.",
-    )
-    horizon_days = SelectField(
-        "Bookable ahead",
-        coerce=choice_id,
-        validate_choice=False,
-        choices=choices(HORIZON_CHOICES),
-        validators=[require_choice("Choose how far ahead residents can book.")],
-    )
+class WeekHoursForm(Form):
+    """Two opening intervals per weekd"""
 
     def __init__(self, formdata=None, *, intervals: list[Interval] | None = None, **kwargs) -> None:
         super().__init__(formdata, **kwargs)
@@ -167,6 +159,34 @@ class HoursForm(Form):
                 self.day_errors[day] = problem
             self.intervals += day_intervals
         return valid and not self.day_errors
+
+
+class HoursForm(WeekHoursForm):
+    """The business's weekly hours and its booking rules."""
+
+    min_notice_minutes = SelectField(
+        "Minimum notice",
+        coerce=choice_id,
+        validate_choice=False,
+        choices=choices(NOTICE_CHOICES),
+        validators=[require_choice("Choose how much notice you need.")],
+        description="How long before a visit residents can still book it.",
+    )
+    horizon_days = SelectField(
+        "Bookable ahead",
+        coerce=choice_id,
+        validate_choice=False,
+        choices=choices(HORIZON_CHOICES),
+        validators=[require_choice("Choose how far ahead residents can book.")],
+    )
+    buffer_minutes = SelectField(
+        "Time between jobs",
+        coerce=choice_id,
+        validate_choice=False,
+        choices=choices(BUFFER_CHOICES),
+        validators=[require_choice("Choose how much time you need between jobs.")],
+        description="Kept free after each booking, to travel to the next customer.",
+    )
 
 
 class ServiceForm(Form):

@@ -388,7 +388,9 @@ async def provider_profile(slug: str, *, now: datetime, zone: ZoneInfo) -> Provi
         .order_by(ProviderPhoto.position)
         .order_by(ProviderPhoto.id)
     )
-    hours = await OpeningHours.select().where(OpeningHours.provider == provider_id)
+    hours = await OpeningHours.select().where(
+        OpeningHours.provider == provider_id, OpeningHours.service.is_null()
+    )
     area = (
         await ProviderServiceArea.select(ProviderServiceArea.neighbourhood.name)
         .where(ProviderServiceArea.provider == provider_id)

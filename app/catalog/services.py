@@ -84,7 +84,14 @@ async def provider_create(*, owner_id: int, name: str, neighbourhood_id: int | N
     """An unverified provider profile owned by ``owner_id``; not listed until an admin verifies it."""
     slug = await free_provider_slug(name)
     rows = await Provider.insert(
-        Provider(slug=slug, name=name, owner=owner_id, neighbourhood=neighbourhood_id, created_at=now)
+        Provider(
+            slug=slug,
+            name=name,
+            owner=owner_id,
+            neighbourhood=neighbourhood_id,
+            calendar_token=secrets.token_urlsafe(24),
+            created_at=now,
+        )
     ).returning(Provider.id, Provider.slug)
     provider_id = rows[0]["id"]
     if neighbourhood_id is not None:
@@ -153,15 +160,22 @@ async def provider_set_hours(
     *,
     min_notice_minutes: int,
     horizon_days: int,
+    buffer_minutes: int = 0,
     now: datetime,
     zone: ZoneInfo,
 ) -> None:
     """Replace the weekly hours and booking rules; free times follow at once."""
-    rules = {Provider.min_notice_minutes: min_notice_minutes, Provider.horizon_days: horizon_days}
+    rules = {
+        Provider.min_notice_minutes: min_notice_minutes,
+        Provider.horizon_days: horizon_days,
+        Provider.buffer_minutes: buffer_minutes,
+    }
     async with database.transaction():
         await database.lock_row(Provider, provider_id)
         await Provider.update({**rules, Provider.updated_at: now}).where(Provider.id == provider_id)
-        await OpeningHours.delete().where(OpeningHours.provider == provider_id)
+        await OpeningHours.delete().where(
+            OpeningHours.provider == provider_id, OpeningHours.service.is_null()
+        )
         if intervals:
             await OpeningHours.insert(
                 *(
@@ -172,6 +186,30 @@ async def provider_set_hours(
                 )
             )
     await slots_refresh(provider_id, now=now, zone=zone)
+
+
+async def service_set_hours(
+    provider_id: int, public_id: str, intervals: list[Interval] | None, *, now: datetime, zone: ZoneInfo
+) -> None:
+    """Give a service its own weekly hours, or (``None``) let it follow the business's hours."""
+    service_id = await _owned_service_id(provider_id, public_id)
+    async with database.transaction():
+        await database.lock_row(Provider, provider_id)
+        await OpeningHours.delete().where(OpeningHours.service == service_id)
+        if intervals:
+            await OpeningHours.insert(
+                *(
+                    OpeningHours(
+                        provider=provider_id,
+                        service=service_id,
+                        weekday=i.weekday,
+                        opens_minute=i.opens,
+                        closes_minute=i.closes,
+                    )
+                    for i in intervals
+                )
+            )
+    await slots_refresh(provider_id, now=now, zone=zone, service_ids=[service_id])
 
 
 async def provider_verify(provider_id: int, *, now: datetime, zone: ZoneInfo) -> None:

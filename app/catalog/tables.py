@@ -45,6 +45,10 @@ class Provider(Table):
     # Booking rules: how long before a visit it can still be booked, and how far ahead.
     min_notice_minutes = Integer(default=120)
     horizon_days = Integer(default=30)
+    # Time kept free after each job (travel to the next customer, setting up).
+    buffer_minutes = Integer(default=0)
+    # Secret part of the provider's calendar feed URL; replaced when the provider resets it.
+    calendar_token = Varchar(length=64, default="")
     # Approved reviews, kept up to date by the review services (ranking derives its score from them).
     rating_count = Integer(default=0)
     rating_sum = Integer(default=0)
@@ -53,18 +57,6 @@ class Provider(Table):
     next_free_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz()
     updated_at = Timestamptz(null=True, default=None)
-
-
-class OpeningHours(Table, tablename="opening_hours"):
-    """One opening interval on a weekday (0 = Monday), in the city's wall-clock minutes.
-
-    Two intervals on one day leave a break between them.
-    """
-
-    provider = ForeignKey(Provider, null=False, on_delete=OnDelete.cascade, index=True)
-    weekday = SmallInt()
-    opens_minute = Integer()
-    closes_minute = Integer()
 
 
 class ProviderServiceArea(Table, tablename="provider_service_area"):
@@ -88,6 +80,20 @@ class Service(Table):
     is_archived = Boolean(default=False)
     position = Integer(default=0)
     created_at = Timestamptz()
+
+
+class OpeningHours(Table, tablename="opening_hours"):
+    """One opening interval on a weekday (0 = Monday), in the city's wall-clock minutes.
+
+    Two intervals on one day leave a break between them. Rows with a service are that service's
+    own hours, used instead of the provider's.
+    """
+
+    provider = ForeignKey(Provider, null=False, on_delete=OnDelete.cascade, index=True)
+    service = ForeignKey(Service, null=True, on_delete=OnDelete.cascade, default=None)
+    weekday = SmallInt()
+    opens_minute = Integer()
+    closes_minute = Integer()
 
 
 class ProviderPhoto(Table, tablename="provider_photo"):

@@ -28,9 +28,13 @@ async def service_area_ids(provider_id: int) -> list[int]:
     return [row["neighbourhood"] for row in rows]
 
 
-async def opening_hours(provider_id: int) -> list[Interval]:
-    rows = await OpeningHours.select().where(OpeningHours.provider == provider_id)
-    return sorted(Interval(r["weekday"], r["opens_minute"], r["closes_minute"]) for r in rows)
+async def opening_hours(provider_id: int, *, service_id: int | None = None) -> list[Interval]:
+    """The business's weekly hours, or (with ``service_id``) that service's own hours if it has any."""
+    query = OpeningHours.select().where(OpeningHours.provider == provider_id)
+    query = query.where(
+        OpeningHours.service.is_null() if service_id is None else OpeningHours.service == service_id
+    )
+    return sorted(Interval(r["weekday"], r["opens_minute"], r["closes_minute"]) for r in await query)
 
 
 async def gallery(provider_id: int) -> list[dict]:
@@ -83,7 +87,9 @@ async def checklist(provider_id: int) -> dict[str, int]:
         "services": await Service.count().where(
             Service.provider == provider_id, Service.is_archived.eq(False)
         ),
-        "hours": await OpeningHours.count().where(OpeningHours.provider == provider_id),
+        "hours": await OpeningHours.count().where(
+            OpeningHours.provider == provider_id, OpeningHours.service.is_null()
+        ),
     }
 
 

@@ -9,8 +9,11 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from app.accounts.identity import CurrentUser, Role
+from app.booking import queries as booking_queries
+from app.booking import services as booking
+from app.booking.forms import TimeOffForm
 from app.catalog import services as catalog
-from app.catalog.forms import LOCATION_LABELS, HoursForm, ProfileForm, ServiceForm
+from app.catalog.forms import LOCATION_LABELS, HoursForm, ProfileForm, ServiceForm, WeekHoursForm
 from app.catalog.queries import categories, neighbourhood_choices
 from app.catalog.rules import ServiceLocation
 from app.dashboard import queries
@@ -30,6 +33,7 @@ MAX_FILES_PER_UPLOAD = 8
 # Room for a full upload of photos plus the form fields around them.
 UPLOAD_BODY_LIMIT = MAX_FILES_PER_UPLOAD * MAX_UPLOAD_BYTES + 1024 * 1024
 NO_FILES = "Choose one or more photos to upload."
+NO_SERVICE_HOURS = "Give at least one time range, or let the service follow your business hours."
 TOO_MANY_FILES = f"Upload at most {MAX_FILES_PER_UPLOAD} photos at a time."
 _image_work = anyio.CapacityLimiter(2)  # decoding and encoding photos is CPU-heavy
 
@@ -137,35 +141,87 @@ class DashboardController(Controller):
     # --- hours ---------------------------------------------------------------------------------
 
     @get("/hours", name="dashboard_hours")
-    async def hours_page(self, request: Request) -> Template:
+    async def hours_page(self, request: Request, settings: SettingsDep, clock: ClockDep) -> Template:
         business = await _business(request)
         form = HoursForm(
             intervals=await queries.opening_hours(business["id"]),
             data={
                 "min_notice_minutes": business["min_notice_minutes"],
                 "horizon_days": business["horizon_days"],
+                "buffer_minutes": business["buffer_minutes"],
             },
         )
-        return render(request, "dashboard/hours.html", {"form": form, "business": business})
+        return await self._hours(request, business, settings, clock, form, TimeOffForm())
+
+    async def _hours(
+        self, request, business, settings, clock, form, time_off_form, status_code=200
+    ) -> Template:
+        today = city_today(clock.now(), settings.city.zone)
+        return render(
+            request,
+            "dashboard/hours.html",
+            {
+                "form": form,
+                "business": business,
+                "time_off_form": time_off_form,
+                "time_off": await booking_queries.time_off_of(business["id"], today=today),
+            },
+            status_code=status_code,
+        )
 
     @post("/hours")
     async def hours_submit(self, request: Request, settings: SettingsDep, clock: ClockDep) -> Response:
         business = await _business(request)
         form = await bind_form(HoursForm, request)
         if not form.validate():
-            return render(
-                request, "dashboard/hours.html", {"form": form, "business": business}, status_code=422
-            )
+            return await self._hours(request, business, settings, clock, form, TimeOffForm(), status_code=422)
         await catalog.provider_set_hours(
             business["id"],
             form.intervals,
             min_notice_minutes=form.min_notice_minutes.data,
             horizon_days=form.horizon_days.data,
+            buffer_minutes=form.buffer_minutes.data,
             now=clock.now(),
             zone=settings.city.zone,
         )
         flash(request, "Your opening hours are saved. Residents see the new free times straight away.")
         return Redirect("/dashboard/hours", status_code=303)
+
+    @post("/time-off")
+    async def add_time_off(self, request: Request, settings: SettingsDep, clock: ClockDep) -> Response:
+        business = await _business(request)
+        time_off_form = await bind_form(TimeOffForm, request)
+        if not time_off_form.validate():
+            hours_form = HoursForm(
+                intervals=await queries.opening_hours(business["id"]),
+                data={key: business[key] for key in ("min_notice_minutes", "horizon_days", "buffer_minutes")},
+            )
+            return await self._hours(
+                request, business, settings, clock, hours_form, time_off_form, status_code=422
+            )
+        await booking.time_off_add(
+            provider_id=business["id"],
+            first_day=time_off_form.first_day.data,
+            last_day=time_off_form.last_day.data,
+            note=time_off_form.note.data or "",
+            now=clock.now(),
+            zone=settings.city.zone,
+        )
+        flash(request, "Your days off are saved: residents can't book them.")
+        return Redirect("/dashboard/hours#time-off", status_code=303)
+
+    @post("/time-off/{time_off_id:int}/delete")
+    async def delete_time_off(
+        self, request: Request, time_off_id: FromPath[int], settings: SettingsDep, clock: ClockDep
+    ) -> Redirect:
+        business = await _business(request)
+        if not 0 < time_off_id < 2**31:
+            raise PageMissing("Those days off don't exist.")
+        await booking.time_off_remove(
+            provider_id=business["id"], time_off_id=time_off_id, now=clock.now(), zone=settings.city.zone
+        )
+        flash(request, "Those days are open for bookings again.")
+        return Redirect("/dashboard/hours#time-off", status_code=303)
 
     # --- photos --------------------------------------------------------------------------------
 
@@ -353,6 +409,46 @@ class DashboardController(Controller):
             business["id"], public_id, _details(form), now=clock.now(), zone=settings.city.zone
         )
         flash(request, f"“{form.name.data}” is saved.")
+        return Redirect("/dashboard/services", status_code=303)
+
+    @get("/services/{public_id:str}/hours", name="dashboard_service_hours")
+    async def service_hours_page(self, request: Request, public_id: FromPath[str]) -> Template:
+        business = await _business(request)
+        service = await _service(business["id"], public_id)
+        own = await queries.opening_hours(business["id"], service_id=service["id"])
+        form = WeekHoursForm(intervals=own or await queries.opening_hours(business["id"]))
+        return render(
+            request,
+            "dashboard/service_hours.html",
+            {"business": business, "service": service, "form": form, "has_own": bool(own)},
+        )
+
+    @post("/services/{public_id:str}/hours")
+    async def service_hours_submit(
+        self, request: Request, public_id: FromPath[str], settings: SettingsDep, clock: ClockDep
+    ) -> Response:
+        business = await _business(request)
+        service = await _service(business["id"], public_id)
+        form = await bind_form(WeekHoursForm, request)
+        follow = (await request.form()).get("follow") == "business"
+        valid = follow or form.validate()
+        if valid and not follow and not form.intervals:
+            form.form_errors.append(NO_SERVICE_HOURS)
+            valid = False
+        if not valid:
+            context = {"business": business, "service": service, "form": form, "has_own": True}
+            return render(request, "dashboard/service_hours.html", context, status_code=422)
+        await catalog.service_set_hours(
+            business["id"],
+            public_id,
+            None if follow else form.intervals,
+            now=clock.now(),
+            zone=settings.city.zone,
+        )
+        if follow:
+            flash(request, f"“{service['name']}” follows your business hours again.")
+        else:
+            flash(request, f"“{service['name']}” has its own hours now.")
         return Redirect("/dashboard/services", status_code=303)
 
     @post("/services/{public_id:str}/archive")

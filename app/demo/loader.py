@@ -248,6 +248,8 @@ async def _insert_provider(
             verified_at=now + timedelta(days=2) if verified else None,
             min_notice_minutes=rng.choice((60, 120, 120, 240)),
             horizon_days=30,
+            buffer_minutes=rng.choice((0, 0, 15, 30)) if category.slug != "hair-beauty-at-home" else 0,
+            calendar_token=secrets.token_urlsafe(24),
             created_at=now,
         )
     ).returning(Provider.id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import partial
 
 from babel.dates import format_date, format_datetime
@@ -57,6 +57,7 @@ def template_config(settings: Settings, assets: StaticAssets) -> TemplateConfig:
             flashes=flashes,
             image_src=image_src,
             image_srcset=image_srcset,
+            timedelta=lambda days: timedelta(days=days),
         )
         env.filters.update(
             money=partial(format_money, currency=city.currency, locale=city.locale),

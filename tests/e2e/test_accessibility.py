@@ -22,18 +22,38 @@ def _log_in(page, base: str, email: str) -> None:
     page.wait_for_load_state()
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
-        "/",
-        "/?q=fontanero",
-        "/?q=nothing-matches-this",
-        "/signup",
-        "/signup/provider",
-        "/login",
-        "/no-such-page",
-    ],
-)
+PUBLIC_PAGES = [
+    "/",
+    "/?q=fontanero",
+    "/?q=nothing-matches-this",
+    "/?category=plumbing&neighbourhood=benimaclet&rating=4&available=week&sort=price",
+    "/c/hair-beauty-at-home",
+    "/n/benimaclet",
+    "/providers/fontaneria-russafa",
+    "/providers/fontaneria-russafa/reviews?page=2",
+    "/signup",
+    "/signup/provider",
+    "/login",
+    "/no-such-page",
+]
+SIGNED_IN_PAGES = [
+    ("provider@example.com", "/dashboard"),
+    ("provider@example.com", "/dashboard/profile"),
+    ("provider@example.com", "/dashboard/hours"),
+    ("provider@example.com", "/dashboard/photos"),
+    ("provider@example.com", "/dashboard/services"),
+    ("provider@example.com", "/dashboard/services/new"),
+    ("provider@example.com", "/dashboard/calendar"),
+    ("provider@example.com", "/dashboard/today"),
+    ("resident@example.com", "/account"),
+    ("resident@example.com", "/account/bookings"),
+    ("admin@example.com", "/admin"),
+    ("admin@example.com", "/admin/categories"),
+    ("admin@example.com", "/admin/neighbourhoods"),
+]
+
+
+@pytest.mark.parametrize("path", PUBLIC_PAGES)
 def test_public_pages_have_no_accessibility_violations(live_server, phone, path):
     phone.goto(f"{live_server.url}{path}")
     assert _violations(phone) == []
@@ -46,10 +66,15 @@ def test_forms_showing_errors_have_no_accessibility_violations(live_server, phon
     assert _violations(phone) == []
 
 
-@pytest.mark.parametrize(
-    ("email", "path"), [("provider@example.com", "/dashboard"), ("resident@example.com", "/account")]
-)
+@pytest.mark.parametrize(("email", "path"), SIGNED_IN_PAGES)
 def test_signed_in_pages_have_no_accessibility_violations(live_server, phone, email, path):
     _log_in(phone, live_server.url, email)
     phone.goto(f"{live_server.url}{path}")
+    assert _violations(phone) == []
+
+
+def test_the_booking_page_has_no_accessibility_violations(live_server, phone):
+    phone.goto(f"{live_server.url}/providers/limpiezas-turia")
+    phone.locator("a.button", has_text="Book").first.click()
+    phone.wait_for_selector(".time-option")
     assert _violations(phone) == []

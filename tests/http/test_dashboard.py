@@ -64,12 +64,18 @@ async def test_the_profile_saves_and_errors_keep_what_was_typed(client):
 
 async def test_opening_hours_change_the_free_times(client):
     provider = await provider_client(client)
-    form = {"min_notice_minutes": "60", "horizon_days": "7", "d5_opens_1": "10:00", "d5_closes_1": "13:00"}
+    form = {
+        "min_notice_minutes": "60",
+        "horizon_days": "7",
+        "buffer_minutes": "30",
+        "d5_opens_1": "10:00",
+        "d5_closes_1": "13:00",
+    }
     response = await post_form(client, "/dashboard/hours", form)
     assert response.status_code == 303
     slots = await Slot.select(Slot.starts_at).where(Slot.provider == provider)
     assert {row["starts_at"].astimezone().weekday() for row in slots} == {5}  # Saturdays only
-    assert len(slots) == 3  # one Saturday in the next 7 days: 10:00, 11:00, 12:00
+    assert len(slots) == 2  # one Saturday in the next 7 days: 10:00 and, after 30 minutes' travel, 11:30
     page = await client.get("/dashboard/hours")
     assert (
         'name="d5_opens_1"\n                     value="10:00"' in page.text or 'value="10:00"' in page.text
@@ -81,6 +87,7 @@ async def test_hours_errors_point_at_the_day_and_keep_the_times(client):
     form = {
         "min_notice_minutes": "60",
         "horizon_days": "30",
+        "buffer_minutes": "0",
         "d0_opens_1": "09:00",
         "d0_closes_1": "14:00",
         "d0_opens_2": "13:00",

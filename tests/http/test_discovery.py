@@ -135,7 +135,8 @@ async def test_the_provider_page_shows_what_a_resident_needs_to_decide(client):
     assert '<meter min="0" max="1" value="1"' in text
     assert '<link rel="canonical" href="http://cityloop.test/providers/fontaneria-russafa">' in text
     assert re.search(r'<li class="day-free">\s*<span class="day-name">Mon</span>', text)
-    assert "<button" not in text.split('id="services-title"')[1].split("</section>")[0]  # no dead buttons
+    services = text.split('id="services-title"')[1].split("</section>")[0]
+    assert services.count('href="/providers/fontaneria-russafa/book/') == 2  # each service can be booked
 
 
 async def test_more_reviews_come_as_a_fragment_or_as_a_page(client):

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.booking.policy import STANDARD_POLICY
-from app.booking.slots import book_by, booking_window, slot_times
+from app.booking.slots import book_by, booking_window, days_off, slot_times
 from app.catalog.hours import Interval
 from app.shared.citytime import to_city
 
@@ -131,3 +131,66 @@ def test_a_slot_after_the_spring_gap_never_starts_before_the_previous_one_ends()
         assert earlier.ends_at <= later.starts_at
     # 01:30 runs until 03:15 (summer time), so 03:00 is not offered; 03:45 is.
     assert [local(s)[0] for s in slots] == ["00:00", "00:45", "01:30", "03:45", "04:30", "05:15"]
+
+
+def test_a_buffer_keeps_time_free_after_each_job():
+    monday = date(2026, 11, 23)
+    slots = slot_times(
+        [Interval(0, 9 * 60, 13 * 60)],
+        duration_minutes=60,
+        buffer_minutes=30,
+        first_day=monday,
+        last_day=monday,
+        zone=MADRID,
+    )
+    assert [local(s) for s in slots] == [("09:00", "10:00"), ("10:30", "11:30"), ("12:00", "13:00")]
+
+
+def test_days_off_have_no_slots():
+    monday = date(2026, 11, 23)
+    off = days_off([(date(2026, 11, 24), date(2026, 11, 25))])
+    assert off == {date(2026, 11, 24), date(2026, 11, 25)}
+    hours = [Interval(day, 9 * 60, 10 * 60) for day in range(7)]
+    slots = slot_times(
+        hours,
+        duration_minutes=60,
+        first_day=monday,
+        last_day=monday + timedelta(days=3),
+        zone=MADRID,
+        days_off=off,
+    )
+    assert [to_city(s.starts_at, MADRID).date().day for s in slots] == [23, 26]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    hours=weekly_hours(),
+    duration=st.sampled_from([30, 60, 90]),
+    buffer=st.sampled_from([0, 15, 30]),
+    first_day=st.dates(min_value=date(2026, 1, 1), max_value=date(2027, 12, 31)),
+    off_start=st.integers(min_value=0, max_value=9),
+    off_length=st.integers(min_value=0, max_value=4),
+)
+def test_no_slot_falls_in_time_off_and_buffers_separate_slots(
+    hours, duration, buffer, first_day, off_start, off_length
+):
+    last_day = first_day + timedelta(days=9)
+    off = days_off(
+        [(first_day + timedelta(days=off_start), first_day + timedelta(days=off_start + off_length))]
+    )
+    slots = slot_times(
+        hours,
+        duration_minutes=duration,
+        buffer_minutes=buffer,
+        first_day=first_day,
+        last_day=last_day,
+        zone=MADRID,
+        days_off=off,
+    )
+    assert not any(to_city(s.starts_at, MADRID).date() in off for s in slots)
+    for earlier, later in pairwise(slots):
+        if to_city(earlier.starts_at, MADRID).date() == to_city(later.starts_at, MADRID).date():
+            assert (
+                later.starts_at - earlier.ends_at >= timedelta(minutes=buffer)
+                or later.starts_at >= earlier.ends_at
+            )

@@ -1,0 +1,275 @@
+"""The provider's side of booking: the week calendar, today's agenda, bookings, time off, the feed."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, QueryParameter
+from litestar.response import Redirect, Template
+
+from app.accounts.identity import Role
+from app.accounts.rules import safe_next_path
+from app.booking import queries
+from app.booking import services as booking
+from app.booking.calendar import calendar_file
+from app.booking.forms import ProviderCancelForm
+from app.booking.routes import PRIVATE, _calendar_entry
+from app.dashboard.queries import business_of, services_of
+from app.shared.citytime import city_day_bounds, city_today
+from app.shared.errors import DomainError
+from app.shared.text import is_slug
+from app.web.context import ClockDep, SettingsDep
+from app.web.exceptions import PageMissing
+from app.web.flash import flash
+from app.web.forms import add_domain_error, bind_form
+from app.web.guards import requires_role
+from app.web.htmx import render, wants_fragment
+
+FEED_HISTORY = timedelta(days=30)
+
+
+async def _business(request: Request) -> dict:
+    business = await business_of(request.scope["user"].id)
+    if business is None:
+        raise PageMissing("This account has no business profile.")
+    return business
+
+
+def _day(raw: str | None, fallback: date) -> date:
+    try:
+        return date.fromisoformat(raw) if raw else fallback
+    except ValueError:
+        return fallback
+
+
+class ProviderBookingController(Controller):
+    path = "/dashboard"
+    guards = [requires_role(Role.provider)]
+
+    # --- week calendar -------------------------------------------------------------------------
+
+    @get("/calendar", name="dashboard_calendar")
+    async def calendar(
+        self,
+        request: Request,
+        settings: SettingsDep,
+        clock: ClockDep,
+        week: Annotated[str | None, QueryParameter(name="week")] = None,
+        service: Annotated[str | None, QueryParameter(name="service")] = None,
+    ) -> Template:
+        business = await _business(request)
+        now, zone = clock.now(), settings.city.zone
+        today = city_today(now, zone)
+        first_day = _day(week, today)  # seven days from here: today's week by default
+        offered = [s for s in await services_of(business["id"]) if not s["is_archived"]]
+        chosen = next((s for s in offered if s["public_id"] == service), offered[0] if offered else None)
+        week_slots = {}
+        if chosen is not None:
+            service_id = await queries.service_id_of(business["id"], chosen["public_id"])
+            week_slots = await queries.week_slots(service_id, first_day, zone=zone, now=now)
+        return render(
+            request,
+            "dashboard/calendar.html",
+            {
+                "business": business,
+                "services": offered,
+                "chosen": chosen,
+                "week": week_slots,
+                "first_day": first_day,
+                "today": today,
+                "now": now,
+                "feed_url": f"{settings.public_url}/calendar/{business['calendar_token']}.ics",
+            },
+        )
+
+    async def _back_to_calendar(self, request: Request) -> Redirect:
+        """Back to the week and service the provider was looking at (a field of the form)."""
+        back = (await request.form()).get("back")
+        target = safe_next_path(back) if isinstance(back, str) else None
+        if not (target or "").startswith("/dashboard/calendar"):
+            target = "/dashboard/calendar"
+        return Redirect(target, status_code=303)
+
+    async def _slot(self, request: Request, slot_id: int, closed: bool, clock) -> Response:
+        business = await _business(request)
+        if not 0 < slot_id < 2**31:
+            raise PageMissing("That time doesn't exist.")
+        await booking.slot_set_closed(
+            provider_id=business["id"], slot_id=slot_id, closed=closed, now=clock.now()
+        )
+        if wants_fragment(request):
+            slot = await queries.calendar_slot(business["id"], slot_id, now=clock.now())
+            return render(request, "dashboard/_slot.html", {"slot": slot})
+        return await self._back_to_calendar(request)
+
+    @post("/calendar/slots/{slot_id:int}/close")
+    async def close_slot(self, request: Request, slot_id: FromPath[int], clock: ClockDep) -> Response:
+        return await self._slot(request, slot_id, True, clock)
+
+    @post("/calendar/slots/{slot_id:int}/reopen")
+    async def reopen_slot(self, request: Request, slot_id: FromPath[int], clock: ClockDep) -> Response:
+        return await self._slot(request, slot_id, False, clock)
+
+    @get("/calendar/days/{day:str}/close", name="dashboard_close_day")
+    async def close_day_page(self, request: Request, day: FromPath[str], settings: SettingsDep) -> Template:
+        business = await _business(request)
+        chosen = _day(day, None) if day else None
+        if chosen is None:
+            raise PageMissing("That isn't a day.")
+        start, end = city_day_bounds(chosen, settings.city.zone)
+        live = await booking.day_bookings(business["id"], start, end)
+        return render(
+            request, "dashboard/close_day.html", {"business": business, "day": chosen, "bookings": live}
+        )
+
+    @post("/calendar/days/{day:str}/close")
+    async def close_day(
+        self, request: Request, day: FromPath[str], settings: SettingsDep, clock: ClockDep
+    ) -> Response:
+        return await self._day(request, day, True, settings, clock)
+
+    @post("/calendar/days/{day:str}/reopen")
+    async def reopen_day(
+        self, request: Request, day: FromPath[str], settings: SettingsDep, clock: ClockDep
+    ) -> Response:
+        return await self._day(request, day, False, settings, clock)
+
+    async def _day(self, request: Request, day: str, closed: bool, settings, clock) -> Response:
+        business = await _business(request)
+        chosen = _day(day, None)
+        if chosen is None:
+            raise PageMissing("That isn't a day.")
+        form = await request.form()
+        decision = form.get("bookings") if isinstance(form.get("bookings"), str) else None
+        start, end = city_day_bounds(chosen, settings.city.zone)
+        try:
+            cancelled = await booking.day_set_closed(
+                provider_id=business["id"],
+                day_start=start,
+                day_end=end,
+                closed=closed,
+                now=clock.now(),
+                bookings=decision,
+            )
+        except DomainError:
+            # Bookings on that day: ask what to do with them.
+            return Redirect(f"/dashboard/calendar/days/{chosen.isoformat()}/close", status_code=303)
+        if closed:
+            message = f"{chosen:%A %d %B} is closed to new bookings."
+            if cancelled:
+                were = "bookings were" if cancelled != 1 else "booking was"
+                message += f" {cancelled} {were} cancelled with a full refund."
+        else:
+            message = f"{chosen:%A %d %B} is open again."
+        flash(request, message)
+        return Redirect(f"/dashboard/calendar?week={chosen.isoformat()}", status_code=303)
+
+    @post("/calendar/feed/reset")
+    async def reset_feed(self, request: Request) -> Redirect:
+        business = await _business(request)
+        await booking.calendar_token_reset(business["id"])
+        flash(
+            request, "Your calendar link is new. Calendars using the old link stop updating: subscribe again."
+        )
+        return Redirect("/dashboard/calendar", status_code=303)
+
+    # --- agenda and bookings -------------------------------------------------------------------
+
+    @get("/today", name="dashboard_today")
+    async def today(
+        self,
+        request: Request,
+        settings: SettingsDep,
+        clock: ClockDep,
+        day: Annotated[str | None, QueryParameter(name="day")] = None,
+    ) -> Template:
+        business = await _business(request)
+        today = city_today(clock.now(), settings.city.zone)
+        chosen = _day(day, today)
+        return render(
+            request,
+            "dashboard/today.html",
+            {
+                "business": business,
+                "day": chosen,
+                "today": today,
+                "agenda": await queries.day_agenda(business["id"], chosen, zone=settings.city.zone),
+                "now": clock.now(),
+            },
+            headers=PRIVATE,
+        )
+
+    async def _booking(self, business: dict, public_id: str) -> queries.BookingView:
+        view = await queries.provider_booking(business["id"], public_id) if is_slug(public_id) else None
+        if view is None:
+            raise PageMissing("That booking isn't one of yours.")
+        return view
+
+    @get("/bookings/{public_id:str}", name="dashboard_booking")
+    async def booking_page(self, request: Request, public_id: FromPath[str], clock: ClockDep) -> Template:
+        business = await _business(request)
+        view = await self._booking(business, public_id)
+        return render(
+            request,
+            "dashboard/booking.html",
+            {"business": business, "booking": view, "now": clock.now(), "form": ProviderCancelForm()},
+            headers=PRIVATE,
+        )
+
+    @post("/bookings/{public_id:str}/cancel")
+    async def cancel(self, request: Request, public_id: FromPath[str], clock: ClockDep) -> Response:
+        business = await _business(request)
+        view = await self._booking(business, public_id)
+        form = await bind_form(ProviderCancelForm, request)
+        if form.validate():
+            try:
+                await booking.booking_cancel_by_provider(
+                    provider_id=business["id"],
+                    public_id=view.public_id,
+                    reason=form.reason.data,
+                    now=clock.now(),
+                )
+            except DomainError as error:
+                add_domain_error(form, error)
+            else:
+                flash(request, f"The booking of {view.resident_name} is cancelled; they get a full refund.")
+                return Redirect(f"/dashboard/bookings/{view.public_id}", status_code=303)
+        context = {"business": business, "booking": view, "now": clock.now(), "form": form}
+        return render(request, "dashboard/booking.html", context, status_code=422, headers=PRIVATE)
+
+    @post("/bookings/{public_id:str}/no-show")
+    async def no_show(self, request: Request, public_id: FromPath[str], clock: ClockDep) -> Redirect:
+        business = await _business(request)
+        view = await self._booking(business, public_id)
+        try:
+            await booking.booking_mark_no_show(
+                provider_id=business["id"], public_id=view.public_id, now=clock.now()
+            )
+        except DomainError as error:
+            flash(request, error.message, "error")
+        else:
+            flash(request, f"Marked as missed: {view.resident_name} didn't turn up.")
+        return Redirect(f"/dashboard/bookings/{view.public_id}", status_code=303)
+
+
+@get("/calendar/{token:str}", name="calendar_feed", opt={"skip_session": True, "exclude_from_csrf": True})
+async def calendar_feed(token: FromPath[str], settings: SettingsDep, clock: ClockDep) -> Response:
+    """A provider's bookings as a calendar to subscribe to; the secret link is the only key."""
+    secret = token.removesuffix(".ics")
+    provider = await queries.provider_by_calendar_token(secret)
+    if provider is None:
+        raise PageMissing("This calendar link is no longer valid. Copy the new one from your dashboard.")
+    now = clock.now()
+    views = await queries.calendar_feed_bookings(provider["id"], since=now - FEED_HISTORY)
+    body = calendar_file(
+        [_calendar_entry(view, settings, for_provider=True) for view in views],
+        zone=settings.city.zone,
+        now=now,
+        name=f"{provider['name']} · Cityloop",
+    )
+    return Response(body, media_type="text/calendar; charset=utf-8", headers=PRIVATE)
+
+
+ROUTES = [ProviderBookingController, calendar_feed]

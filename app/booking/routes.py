@@ -1,0 +1,334 @@
+"""The resident's side of booking: choose a time, hold it, see, move or cancel bookings."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from litestar import Request, Response, get, post
+from litestar.params import FromPath, QueryParameter
+from litestar.response import Redirect, Template
+
+from app.accounts.identity import CurrentUser, Role
+from app.booking import queries
+from app.booking import services as booking
+from app.booking.calendar import CalendarEntry, calendar_file
+from app.booking.forms import HoldForm, RescheduleForm
+from app.booking.policy import STANDARD_POLICY
+from app.booking.state import Status
+from app.settings import Settings
+from app.shared.clock import Clock
+from app.shared.errors import DomainError
+from app.shared.money import percent_of
+from app.shared.text import is_slug
+from app.web.context import ClockDep, SettingsDep
+from app.web.exceptions import PageMissing
+from app.web.flash import flash
+from app.web.forms import add_domain_error, bind_form
+from app.web.guards import requires_login
+from app.web.htmx import render
+
+PRIVATE = {"cache-control": "no-store"}  # booking pages show addresses (and, once paid, codes)
+ONLY_RESIDENTS = "Bookings are made with a resident account."
+
+
+def _user(request: Request) -> CurrentUser:
+    return request.scope["user"]
+
+
+def _chosen_day(raw: str | None, days: list[queries.BookingDay]) -> date:
+    """The day asked for, else the first day with free times, else today."""
+    try:
+        asked = date.fromisoformat(raw) if raw else None
+    except ValueError:
+        asked = None
+    if asked is not None and any(d.day == asked for d in days):
+        return asked
+    return next((d.day for d in days if d.free_times), days[0].day)
+
+
+async def _service_or_404(slug: str, public_id: str) -> dict:
+    service = await queries.bookable_service(slug, public_id) if is_slug(slug) else None
+    if service is None:
+        raise PageMissing("That service can't be booked. It may have been archived; see the provider's page.")
+    return service
+
+
+async def _booking_page(
+    request: Request,
+    settings: Settings,
+    clock: Clock,
+    service: dict,
+    day_param: str | None,
+    form: HoldForm,
+    status_code: int = 200,
+) -> Template:
+    now, zone = clock.now(), settings.city.zone
+    days = await queries.service_days(service["id"], now=now, zone=zone)
+    day = _chosen_day(day_param, days)
+    times = await queries.service_day_times(service["id"], day, now=now, zone=zone)
+    user = request.scope.get("user")
+    return render(
+        request,
+        "booking/book.html",
+        {
+            "service": service,
+            "days": days,
+            "day": day,
+            "times": times,
+            "form": form,
+            "policy": STANDARD_POLICY,
+            "hold_minutes": settings.hold_minutes,
+            "can_book": user is not None and user.role is Role.resident,
+            "at_home": service["location"] == "customer_address",
+        },
+        fragment="booking/_times.html",
+        status_code=status_code,
+    )
+
+
+@get("/providers/{slug:str}/book/{service_id:str}", name="book")
+async def book_page(
+    request: Request,
+    slug: FromPath[str],
+    service_id: FromPath[str],
+    settings: SettingsDep,
+    clock: ClockDep,
+    day: Annotated[str | None, QueryParameter(name="day")] = None,
+) -> Template:
+    service = await _service_or_404(slug, service_id)
+    await booking.bookings_expire_lapsed(now=clock.now(), provider_id=service["provider.id"])
+    form = HoldForm(area=await queries.service_area_choices(service["provider.id"]))
+    return await _booking_page(request, settings, clock, service, day, form)
+
+
+@post("/providers/{slug:str}/book/{service_id:str}", guards=[requires_login])
+async def book_submit(
+    request: Request, slug: FromPath[str], service_id: FromPath[str], settings: SettingsDep, clock: ClockDep
+) -> Response:
+    service = await _service_or_404(slug, service_id)
+    form = await bind_form(HoldForm, request, area=await queries.service_area_choices(service["provider.id"]))
+    day = (await request.form()).get("day")
+    day = day if isinstance(day, str) else None
+    if _user(request).role is not Role.resident:
+        form.form_errors.append(ONLY_RESIDENTS)
+        return await _booking_page(request, settings, clock, service, day, form, status_code=403)
+    if not form.validate():
+        return await _booking_page(request, settings, clock, service, day, form, status_code=422)
+    try:
+        public_id = await booking.booking_hold(
+            resident_id=_user(request).id,
+            request=booking.HoldRequest(
+                service_public_id=service_id,
+                starts_at=form.starts_at.instant,
+                address=form.address.data or "",
+                neighbourhood_id=form.neighbourhood.data,
+                note=form.note.data or "",
+            ),
+            now=clock.now(),
+            hold_minutes=settings.hold_minutes,
+        )
+    except DomainError as error:
+        add_domain_error(form, error)
+        status = 409 if error.status_code == 409 else 422
+        return await _booking_page(request, settings, clock, service, day, form, status_code=status)
+    return Redirect(f"/bookings/{public_id}", status_code=303)
+
+
+async def _own_booking(request: Request, public_id: str) -> queries.BookingView:
+    view = await queries.resident_booking(_user(request).id, public_id) if is_slug(public_id) else None
+    if view is None:
+        raise PageMissing(booking.NOT_YOURS)
+    return view
+
+
+@get("/bookings/{public_id:str}", name="booking", guards=[requires_login])
+async def booking_page(request: Request, public_id: FromPath[str], clock: ClockDep) -> Template:
+    view = await _own_booking(request, public_id)
+    now = clock.now()
+    return render(
+        request,
+        "booking/booking.html",
+        {
+            "booking": view,
+            "now": now,
+            "policy": STANDARD_POLICY,
+            "hold_active": view.status is Status.held and view.held_until > now,
+            "refund_percent": STANDARD_POLICY.refund_percent(view.starts_at, now),
+            "may_reschedule": view.status is Status.confirmed
+            and STANDARD_POLICY.may_reschedule(view.starts_at, now),
+        },
+        headers=PRIVATE,
+    )
+
+
+@post("/bookings/{public_id:str}/release", guards=[requires_login])
+async def booking_release(request: Request, public_id: FromPath[str], clock: ClockDep) -> Redirect:
+    view = await _own_booking(request, public_id)
+    try:
+        await booking.booking_release(
+            resident_id=_user(request).id, public_id=view.public_id, now=clock.now()
+        )
+    except DomainError as error:
+        flash(request, error.message, "error")
+        return Redirect(f"/bookings/{view.public_id}", status_code=303)
+    flash(request, f"You let go of {view.service_name}. The time is free for others again.")
+    return Redirect(f"/providers/{view.provider_slug}", status_code=303)
+
+
+@get("/bookings/{public_id:str}/cancel", name="booking_cancel", guards=[requires_login])
+async def cancel_page(request: Request, public_id: FromPath[str], clock: ClockDep) -> Template:
+    view = await _own_booking(request, public_id)
+    percent = STANDARD_POLICY.refund_percent(view.starts_at, clock.now())
+    return render(
+        request,
+        "booking/cancel.html",
+        {"booking": view, "percent": percent, "refund_cents": percent_of(view.price_cents, percent)},
+        headers=PRIVATE,
+    )
+
+
+@post("/bookings/{public_id:str}/cancel", guards=[requires_login])
+async def cancel_submit(request: Request, public_id: FromPath[str], clock: ClockDep) -> Redirect:
+    view = await _own_booking(request, public_id)
+    try:
+        percent = await booking.booking_cancel_by_resident(
+            resident_id=_user(request).id, public_id=view.public_id, now=clock.now(), policy=STANDARD_POLICY
+        )
+    except DomainError as error:
+        flash(request, error.message, "error")
+        return Redirect(f"/bookings/{view.public_id}", status_code=303)
+    flash(request, f"Your booking is cancelled. Under the cancellation policy you get {percent}% back.")
+    return Redirect(f"/bookings/{view.public_id}", status_code=303)
+
+
+async def _reschedule_page(
+    request: Request,
+    settings: Settings,
+    clock: Clock,
+    view: queries.BookingView,
+    day: str | None,
+    form,
+    status_code=200,
+) -> Template:
+    now, zone = clock.now(), settings.city.zone
+    service = await queries.bookable_service(view.provider_slug, view.service_public_id)
+    if service is None:
+        raise PageMissing(
+            "This service can no longer be booked, so the time can't be changed. You can cancel."
+        )
+    days = await queries.service_days(service["id"], now=now, zone=zone)
+    chosen = _chosen_day(day, days)
+    return render(
+        request,
+        "booking/reschedule.html",
+        {
+            "booking": view,
+            "service": service,
+            "days": days,
+            "day": chosen,
+            "times": await queries.service_day_times(service["id"], chosen, now=now, zone=zone),
+            "form": form,
+        },
+        fragment="booking/_times.html",
+        status_code=status_code,
+        headers=PRIVATE,
+    )
+
+
+@get("/bookings/{public_id:str}/reschedule", name="booking_reschedule", guards=[requires_login])
+async def reschedule_page(
+    request: Request,
+    public_id: FromPath[str],
+    settings: SettingsDep,
+    clock: ClockDep,
+    day: Annotated[str | None, QueryParameter(name="day")] = None,
+) -> Template:
+    view = await _own_booking(request, public_id)
+    return await _reschedule_page(request, settings, clock, view, day, RescheduleForm())
+
+
+@post("/bookings/{public_id:str}/reschedule", guards=[requires_login])
+async def reschedule_submit(
+    request: Request, public_id: FromPath[str], settings: SettingsDep, clock: ClockDep
+) -> Response:
+    view = await _own_booking(request, public_id)
+    form = await bind_form(RescheduleForm, request)
+    day = (await request.form()).get("day")
+    day = day if isinstance(day, str) else None
+    if not form.validate():
+        return await _reschedule_page(request, settings, clock, view, day, form, status_code=422)
+    try:
+        await booking.booking_reschedule(
+            resident_id=_user(request).id,
+            public_id=view.public_id,
+            starts_at=form.starts_at.instant,
+            now=clock.now(),
+            policy=STANDARD_POLICY,
+        )
+    except DomainError as error:
+        add_domain_error(form, error)
+        return await _reschedule_page(request, settings, clock, view, day, form, status_code=409)
+    flash(request, "Your booking has moved to the new time.")
+    return Redirect(f"/bookings/{view.public_id}", status_code=303)
+
+
+@get("/bookings/{public_id:str}/calendar.ics", name="booking_ics", guards=[requires_login])
+async def booking_ics(
+    request: Request, public_id: FromPath[str], settings: SettingsDep, clock: ClockDep
+) -> Response:
+    view = await _own_booking(request, public_id)
+    if view.status not in (Status.confirmed, Status.redeemed):
+        raise PageMissing("Only confirmed bookings can be added to a calendar.")
+    body = calendar_file(
+        [_calendar_entry(view, settings, for_provider=False)], zone=settings.city.zone, now=clock.now()
+    )
+    return Response(
+        body,
+        media_type="text/calendar; charset=utf-8",
+        headers={**PRIVATE, "content-disposition": f'attachment; filename="cityloop-{view.public_id}.ics"'},
+    )
+
+
+def _calendar_entry(view: queries.BookingView, settings: Settings, *, for_provider: bool) -> CalendarEntry:
+    where = view.address if view.at_home else view.provider_address
+    if for_provider:
+        title = f"{view.service_name}: {view.resident_name}"
+        details = f"{view.note}\n\n{settings.public_url}/dashboard/bookings/{view.public_id}".strip()
+    else:
+        title = f"{view.service_name} with {view.provider_name}"
+        details = f"{settings.public_url}/bookings/{view.public_id}"
+    return CalendarEntry(
+        uid=f"{view.public_id}@{settings.public_url.split('://', 1)[-1]}",
+        title=title,
+        starts_at=view.starts_at,
+        ends_at=view.ends_at,
+        location=where,
+        description=details,
+        cancelled=view.status is Status.cancelled,
+    )
+
+
+@get("/account/bookings", name="my_bookings", guards=[requires_login])
+async def my_bookings(request: Request, clock: ClockDep) -> Template:
+    upcoming, past = await queries.resident_bookings(_user(request).id, now=clock.now())
+    return render(
+        request,
+        "booking/my_bookings.html",
+        {"upcoming": upcoming, "past": past, "now": clock.now()},
+        headers=PRIVATE,
+    )
+
+
+ROUTES = [
+    book_page,
+    book_submit,
+    booking_page,
+    booking_release,
+    cancel_page,
+    cancel_submit,
+    reschedule_page,
+    reschedule_submit,
+    booking_ics,
+    my_bookings,
+]
