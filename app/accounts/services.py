@@ -105,26 +105,14 @@ async def account_sign_up(
         raise DomainError(problem, field="password")
     password_hash = await passwords.hash_password(password)
     role = Role.provider if provider else Role.resident
-    attempts_left = _SIGN_UP_ATTEMPTS
-    while True:
-        try:
-            account_id = await _insert_account(email, display_name, password_hash, role, provider, now)
-        except Exception as exc:
-            attempts_left -= 1
-            if not database.is_unique_violation(exc):
-                raise
-            # The unique indexes decide races the checks can't see: the same email signing up
-            # twice at once, or (on PostgreSQL) two new businesses taking one slug; the next
-            # attempt picks the following free slug.
-            if await account_by_email(email):
-                raise ConflictError(EMAIL_TAKEN, field="email") from exc
-            if not attempts_left:
-                raise
-            continue
-        return CurrentUser(id=account_id, email=email, display_name=display_name, role=role)
-
-
-_SIGN_UP_ATTEMPTS = 3
+    try:
+        account_id = await _insert_account(email, display_name, password_hash, role, provider, now)
+    except Exception as exc:
+        # The unique index decides the race the check can't see: one email signing up twice at once.
+        if database.is_unique_violation(exc) and await account_by_email(email):
+            raise ConflictError(EMAIL_TAKEN, field="email") from exc
+        raise
+    return CurrentUser(id=account_id, email=email, display_name=display_name, role=role)
 
 
 async def _insert_account(

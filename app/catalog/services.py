@@ -66,10 +66,10 @@ class ServiceDetails:
 # --- providers ---------------------------------------------------------------------------------
 
 
-async def free_provider_slug(name: str) -> str:
+async def free_provider_slug(name: str, *, also_taken: frozenset[str] = frozenset()) -> str:
     """A slug for ``name`` that no provider uses yet: "name", then "name-2", "name-3", ..."""
     base = slugify(name) or "provider"
-    taken = {
+    taken = also_taken | {
         row["slug"] for row in await Provider.select(Provider.slug).where(Provider.slug.like(f"{base}%"))
     }
     if base not in taken:
@@ -82,17 +82,30 @@ async def free_provider_slug(name: str) -> str:
 
 async def provider_create(*, owner_id: int, name: str, neighbourhood_id: int | None, now: datetime) -> dict:
     """An unverified provider profile owned by ``owner_id``; not listed until an admin verifies it."""
+    tried: set[str] = set()
     slug = await free_provider_slug(name)
-    rows = await Provider.insert(
-        Provider(
-            slug=slug,
-            name=name,
-            owner=owner_id,
-            neighbourhood=neighbourhood_id,
-            calendar_token=secrets.token_urlsafe(24),
-            created_at=now,
+    while True:
+        # DO NOTHING instead of failing: a business signing up with the same name at the same
+        # moment takes the next suffix rather than an error (on PostgreSQL the insert waits for
+        # the other transaction and then sees its slug).
+        rows = (
+            await Provider.insert(
+                Provider(
+                    slug=slug,
+                    name=name,
+                    owner=owner_id,
+                    neighbourhood=neighbourhood_id,
+                    calendar_token=secrets.token_urlsafe(24),
+                    created_at=now,
+                )
+            )
+            .on_conflict(target=Provider.slug, action="DO NOTHING")
+            .returning(Provider.id, Provider.slug)
         )
-    ).returning(Provider.id, Provider.slug)
+        if rows:
+            break
+        tried.add(slug)
+        slug = await free_provider_slug(name, also_taken=frozenset(tried))
     provider_id = rows[0]["id"]
     if neighbourhood_id is not None:
         await ProviderServiceArea.insert(

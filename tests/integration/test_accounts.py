@@ -261,10 +261,10 @@ async def test_simultaneous_new_businesses_with_one_name_get_distinct_slugs(data
     results = await asyncio.gather(
         *(
             make_account(f"owner{i}@example.com", role=Role.provider, business_name="Same Name")
-            for i in range(6)
+            for i in range(10)
         ),
         return_exceptions=True,
     )
     assert not [r for r in results if isinstance(r, Exception)]
     slugs = sorted(row["slug"] for row in await Provider.select(Provider.slug))
-    assert slugs == sorted(["same-name", *(f"same-name-{n}" for n in range(2, 7))])
+    assert slugs == sorted(["same-name", *(f"same-name-{n}" for n in range(2, 11))])
