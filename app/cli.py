@@ -1,4 +1,4 @@
-"""Command line: ``python -m app.cli migrate | load-demo | run | localstripe``.
+"""Command line: ``python -m app.cli migrate | load-demo | run | localstripe | reconcile-payments``.
 
 ``run`` is what ``make run`` calls: migrate, load the demo city into an empty database, start the
 Stripe emulator and the site on 127.0.0.1, and stop everything on Ctrl-C.
@@ -9,11 +9,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import pickle
 import signal
 import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
@@ -70,12 +72,46 @@ async def verify_provider(settings: Settings, slug: str) -> str:
     return row["name"]
 
 
-def run_localstripe(port: int) -> None:
-    """The Stripe emulator, bound to loopback only (its own CLI listens on every interface)."""
+async def reconcile_payments(settings: Settings):
+    from app.payments.services import PaymentConfig, payments_reconcile
+
+    database.bind(database.engine_from_url(settings.database_url))
+    return await payments_reconcile(config=PaymentConfig.from_settings(settings), now=SystemClock().now())
+
+
+def run_localstripe(port: int, state: Path | None) -> None:
+    """The Stripe emulator, bound to loopback only (its own CLI listens on every interface).
+
+    Its state lives in ``state`` across restarts (the demo city's payments must outlive a
+    restart), or only in memory; localstripe's own choice, a shared file in /tmp, would mix
+    every run on the machine.
+    """
     from aiohttp import web
+    from localstripe import resources
     from localstripe.server import app
 
+    store = resources.store
+    if state is None:
+        store.dump_to_disk = lambda: None
+    else:
+        if state.exists():
+            # The file is the emulator's own, written by save() below in the data directory.
+            store.update(pickle.loads(state.read_bytes()))  # noqa: S301
+
+        def save() -> None:
+            partial = state.with_suffix(".partial")
+            partial.write_bytes(pickle.dumps(dict(store), protocol=pickle.HIGHEST_PROTOCOL))
+            partial.replace(state)
+
+        store.dump_to_disk = save
     web.run_app(app, host="127.0.0.1", port=port, print=None)
+
+
+def register_local_webhook(api_base: str, receiver_url: str, secret: str) -> None:
+    """Tell localstripe where to send events, signed with ``secret`` (real Stripe: the dashboard)."""
+    httpx.post(
+        f"{api_base}/_config/webhooks/cityloop", data={"url": receiver_url, "secret": secret}, timeout=5
+    ).raise_for_status()
 
 
 def server_command(port: int) -> list[str]:
@@ -130,9 +166,6 @@ def run(settings: Settings) -> int:
     for busy, name in ((port, "PORT"), (stripe_port, "STRIPE_API_BASE")):
         if not _port_is_free(busy):
             raise SystemExit(f"Port {busy} on 127.0.0.1 is already in use: set {name} to use another one.")
-    asyncio.run(migrate(settings))
-    demo_accounts = asyncio.run(load_demo(settings))
-
     processes: list[subprocess.Popen] = []
     stopping = False
 
@@ -144,15 +177,31 @@ def run(settings: Settings) -> int:
     signal.signal(signal.SIGTERM, request_stop)
     try:
         # Own process groups: Ctrl-C reaches this supervisor only, which stops the children in order.
+        # The emulator keeps its state next to the database, so both start over together.
+        state = _data_directory(settings) / "localstripe.pickle"
         localstripe = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "localstripe", "--port", str(stripe_port)],
+            [
+                sys.executable,
+                "-m",
+                "app.cli",
+                "localstripe",
+                "--port",
+                str(stripe_port),
+                "--state",
+                str(state),
+            ],
             cwd=PROJECT_ROOT,
             start_new_session=True,
         )
         processes.append(localstripe)
         _wait_for(f"{settings.stripe.api_base}/v1/customers", localstripe, "The Stripe emulator")
-        # localstripe reloads its last state from /tmp at start: forget earlier runs.
-        httpx.delete(f"{settings.stripe.api_base}/_config/data", timeout=5).raise_for_status()
+        register_local_webhook(
+            settings.stripe.api_base,
+            f"http://127.0.0.1:{port}/stripe/webhook",
+            settings.stripe.webhook_secret,
+        )
+        asyncio.run(migrate(settings))
+        demo_accounts = asyncio.run(load_demo(settings))  # the demo's payments go through the emulator
 
         server_env = {
             **os.environ,
@@ -178,6 +227,17 @@ def run(settings: Settings) -> int:
         return 0
     finally:
         _stop(processes)
+
+
+def _data_directory(settings: Settings) -> Path:
+    """Where the SQLite database lives (data/ for PostgreSQL)."""
+    parts = urlsplit(settings.database_url)
+    if parts.scheme == "sqlite":
+        directory = Path(settings.database_url.removeprefix("sqlite:///")).parent
+    else:
+        directory = PROJECT_ROOT / "data"
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
 
 
 def _print_banner(settings: Settings, port: int, demo_accounts: list[str]) -> None:
@@ -208,9 +268,13 @@ def main(argv: list[str] | None = None) -> int:
     verify.add_argument("slug", help="the provider's web address, as in /providers/<slug>")
     emulator = commands.add_parser("localstripe", help="run the Stripe emulator on 127.0.0.1")
     emulator.add_argument("--port", type=int, required=True)
+    emulator.add_argument("--state", type=Path, help="keep the emulator's data in this file across restarts")
+    commands.add_parser(
+        "reconcile-payments", help="compare unfinished payments and refunds with Stripe and repair them"
+    )
     args = parser.parse_args(argv)
     if args.command == "localstripe":
-        run_localstripe(args.port)
+        run_localstripe(args.port, args.state)
         return 0
     try:
         settings = Settings.from_env()
@@ -230,6 +294,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name} is verified and listed.")
     elif args.command == "run":
         return run(settings)
+    elif args.command == "reconcile-payments":
+        report = asyncio.run(reconcile_payments(settings))
+        print(
+            f"Checked {report.payments_checked} payments and {report.refunds_checked} refunds; "
+            f"repaired {report.payments_changed} payments and {report.refunds_changed} refunds."
+        )
     return 0
 
 

@@ -30,6 +30,11 @@ from app.catalog import routes as catalog_routes
 from app.dashboard import routes as dashboard_routes
 from app.jobs.services import claim_day
 from app.media.storage import MEDIA_URL_PREFIX
+from app.payments import admin_routes as payment_admin_routes
+from app.payments import provider_routes as payment_provider_routes
+from app.payments import routes as payment_routes
+from app.payments.services import PaymentConfig, payments_reconcile
+from app.redemption import routes as redemption_routes
 from app.settings import Settings
 from app.shared.citytime import city_today
 from app.shared.clock import Clock, SystemClock
@@ -45,6 +50,7 @@ VIEWS_FLUSH_SECONDS = 10
 HOLD_SWEEP_SECONDS = 30
 FREE_TIMES_REFRESH_SECONDS = 300
 HOUSEKEEPING_SECONDS = 3600
+RECONCILE_SECONDS = 120
 
 
 async def _every(seconds: float, job, name: str) -> None:
@@ -58,7 +64,7 @@ async def _every(seconds: float, job, name: str) -> None:
             logger.exception("%s failed", name)
 
 
-def _lifespan(settings: Settings, clock: Clock, views: ViewCounter):
+def _lifespan(settings: Settings, clock: Clock, views: ViewCounter, payments: PaymentConfig):
     zone = settings.city.zone
 
     async def flush_views() -> None:
@@ -73,6 +79,15 @@ def _lifespan(settings: Settings, clock: Clock, views: ViewCounter):
         if await claim_day("extend booking windows", city_today(now, zone)):  # one worker a day
             await slots_refresh_all(now=now, zone=zone)
         await next_free_refresh(now=now)
+
+    async def reconcile() -> None:
+        report = await payments_reconcile(config=payments, now=clock.now())
+        if report.changed:
+            logger.info(
+                "reconciliation repaired %s payments and %s refunds",
+                report.payments_changed,
+                report.refunds_changed,
+            )
 
     async def housekeeping() -> None:
         now = clock.now()
@@ -93,6 +108,7 @@ def _lifespan(settings: Settings, clock: Clock, views: ViewCounter):
                     _every, FREE_TIMES_REFRESH_SECONDS, refresh_free_times, "refreshing free times"
                 )
                 tasks.start_soon(_every, HOUSEKEEPING_SECONDS, housekeeping, "housekeeping")
+                tasks.start_soon(_every, RECONCILE_SECONDS, reconcile, "reconciling payments with Stripe")
                 yield
                 tasks.cancel_scope.cancel()
             await flush_views()  # what the last seconds counted
@@ -106,6 +122,7 @@ def _lifespan(settings: Settings, clock: Clock, views: ViewCounter):
 def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
     clock = clock or SystemClock()
     views = ViewCounter(settings.city.zone)
+    payments = PaymentConfig.from_settings(settings)
     database.bind(database.engine_from_url(settings.database_url))
     assets = StaticAssets()
     settings.media_root.mkdir(parents=True, exist_ok=True)
@@ -128,6 +145,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
             *admin_routes.ROUTES,
             *booking_routes.ROUTES,
             *provider_booking_routes.ROUTES,
+            *payment_routes.ROUTES,
+            *payment_provider_routes.ROUTES,
+            *payment_admin_routes.ROUTES,
+            *redemption_routes.ROUTES,
             *health.ROUTES,
             *assets.routers(),
             media,
@@ -135,6 +156,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
         dependencies={
             "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
             "clock": Provide(lambda: clock, use_cache=True, sync_to_thread=False),
+            "payments": Provide(lambda: payments, use_cache=True, sync_to_thread=False),
         },
         middleware=[
             DefineMiddleware(SessionMiddleware, settings=settings, clock=clock),
@@ -150,7 +172,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
         template_config=template_config(settings, assets),
         exception_handlers=EXCEPTION_HANDLERS,
         before_send=[security_headers(settings)],
-        lifespan=[_lifespan(settings, clock, views)],
+        lifespan=[_lifespan(settings, clock, views, payments)],
         compression_config=CompressionConfig(backend="gzip", minimum_size=500, gzip_compress_level=6),
         request_max_body_size=1024 * 1024,
         openapi_config=None,

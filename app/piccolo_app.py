@@ -16,6 +16,8 @@ from app.catalog.tables import (
     Service,
 )
 from app.jobs.tables import DailyJob
+from app.payments.tables import Payment, Refund, StripeEvent
+from app.redemption.tables import RedemptionLog
 from app.settings import PROJECT_ROOT
 
 APP_CONFIG = AppConfig(
@@ -38,6 +40,10 @@ APP_CONFIG = AppConfig(
         DailyJob,
         TimeOff,
         Booking,
+        Payment,
+        Refund,
+        StripeEvent,
+        RedemptionLog,
     ],
     migration_dependencies=[],
     commands=[],

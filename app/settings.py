@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -62,6 +63,8 @@ class Settings:
     database_pool_size: int = 10
     # How long a held time waits for payment before it goes back on sale.
     hold_minutes: int = 10
+    # The platform's commission on what residents pay, in basis points (1000 = 10 %).
+    commission_basis_points: int = 1000
 
     @property
     def is_production(self) -> bool:
@@ -139,6 +142,7 @@ class Settings:
             login_window_minutes=_whole_number(get, "LOGIN_WINDOW_MINUTES", 15),
             database_pool_size=_whole_number(get, "DATABASE_POOL_SIZE", 10, minimum=0),
             hold_minutes=_whole_number(get, "HOLD_MINUTES", 10),
+            commission_basis_points=_percent_in_basis_points(get, "COMMISSION_PERCENT", "10"),
         )
 
 
@@ -172,3 +176,15 @@ def _whole_number(get, name: str, default: int, minimum: int = 1) -> int:
     if value < minimum:
         raise SettingsError(f"{name} must be at least {minimum} (got {value}).")
     return value
+
+
+def _percent_in_basis_points(get, name: str, default: str) -> int:
+    raw = get(name, default)
+    try:
+        percent = Decimal(raw)
+    except InvalidOperation as exc:
+        raise SettingsError(f"{name} must be a percentage like 10 or 12.5 (got {raw!r}).") from exc
+    basis_points = percent * 100
+    if not (percent.is_finite() and 0 <= percent <= 100) or basis_points != basis_points.to_integral_value():
+        raise SettingsError(f"{name} must be between 0 and 100, with at most two decimals (got {raw!r}).")
+    return int(basis_points)

@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -20,6 +22,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+import httpx
 import pytest
 
 from app import database
@@ -173,9 +176,43 @@ def database_url(request, tmp_path) -> str:
     return url
 
 
+@pytest.fixture(scope="session")
+def localstripe() -> Iterator[str]:
+    """The Stripe emulator on a free loopback port for the whole session (state in memory only)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "localstripe", "--port", str(port)],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            httpx.get(f"{url}/v1/customers", timeout=1)
+            break
+        except httpx.TransportError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("localstripe did not start") from None
+            time.sleep(0.1)
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def stripe_env(localstripe_url: str) -> dict[str, str]:
+    return {
+        "STRIPE_API_BASE": localstripe_url,
+        "STRIPE_JS_URL": f"{localstripe_url}/js.stripe.com/v3/",
+    }
+
+
 @pytest.fixture
-def settings(database_url, tmp_path) -> Settings:
-    return settings_for(database_url, tmp_path / "media")
+def settings(database_url, tmp_path, localstripe) -> Settings:
+    return settings_for(database_url, tmp_path / "media", **stripe_env(localstripe))
 
 
 @pytest.fixture

@@ -17,10 +17,13 @@ from app.booking.calendar import calendar_file
 from app.booking.forms import ProviderCancelForm
 from app.booking.routes import PRIVATE, _calendar_entry
 from app.dashboard.queries import business_of, services_of
+from app.payments import services as payment_services
+from app.payments.queries import booking_money
+from app.redemption import queries as redemption_queries
 from app.shared.citytime import city_day_bounds, city_today
 from app.shared.errors import DomainError
 from app.shared.text import is_slug
-from app.web.context import ClockDep, SettingsDep
+from app.web.context import ClockDep, PaymentsDep, SettingsDep
 from app.web.exceptions import PageMissing
 from app.web.flash import flash
 from app.web.forms import add_domain_error, bind_form
@@ -126,17 +129,27 @@ class ProviderBookingController(Controller):
 
     @post("/calendar/days/{day:str}/close")
     async def close_day(
-        self, request: Request, day: FromPath[str], settings: SettingsDep, clock: ClockDep
+        self,
+        request: Request,
+        day: FromPath[str],
+        settings: SettingsDep,
+        clock: ClockDep,
+        payments: PaymentsDep,
     ) -> Response:
-        return await self._day(request, day, True, settings, clock)
+        return await self._day(request, day, True, settings, clock, payments)
 
     @post("/calendar/days/{day:str}/reopen")
     async def reopen_day(
-        self, request: Request, day: FromPath[str], settings: SettingsDep, clock: ClockDep
+        self,
+        request: Request,
+        day: FromPath[str],
+        settings: SettingsDep,
+        clock: ClockDep,
+        payments: PaymentsDep,
     ) -> Response:
-        return await self._day(request, day, False, settings, clock)
+        return await self._day(request, day, False, settings, clock, payments)
 
-    async def _day(self, request: Request, day: str, closed: bool, settings, clock) -> Response:
+    async def _day(self, request: Request, day: str, closed: bool, settings, clock, payments) -> Response:
         business = await _business(request)
         chosen = _day(day, None)
         if chosen is None:
@@ -145,7 +158,8 @@ class ProviderBookingController(Controller):
         decision = form.get("bookings") if isinstance(form.get("bookings"), str) else None
         start, end = city_day_bounds(chosen, settings.city.zone)
         try:
-            cancelled = await booking.day_set_closed(
+            cancelled = await payment_services.close_day(
+                config=payments,
                 provider_id=business["id"],
                 day_start=start,
                 day_end=end,
@@ -211,21 +225,30 @@ class ProviderBookingController(Controller):
     async def booking_page(self, request: Request, public_id: FromPath[str], clock: ClockDep) -> Template:
         business = await _business(request)
         view = await self._booking(business, public_id)
-        return render(
-            request,
-            "dashboard/booking.html",
-            {"business": business, "booking": view, "now": clock.now(), "form": ProviderCancelForm()},
-            headers=PRIVATE,
-        )
+        return await self._booking_page(request, business, view, clock.now(), ProviderCancelForm())
+
+    async def _booking_page(self, request, business, view, now, form, status_code: int = 200) -> Template:
+        context = {
+            "business": business,
+            "booking": view,
+            "money": await booking_money(view.id),
+            "redemption": await redemption_queries.booking_redemption(view.id),
+            "now": now,
+            "form": form,
+        }
+        return render(request, "dashboard/booking.html", context, status_code=status_code, headers=PRIVATE)
 
     @post("/bookings/{public_id:str}/cancel")
-    async def cancel(self, request: Request, public_id: FromPath[str], clock: ClockDep) -> Response:
+    async def cancel(
+        self, request: Request, public_id: FromPath[str], clock: ClockDep, payments: PaymentsDep
+    ) -> Response:
         business = await _business(request)
         view = await self._booking(business, public_id)
         form = await bind_form(ProviderCancelForm, request)
         if form.validate():
             try:
-                await booking.booking_cancel_by_provider(
+                await payment_services.cancel_by_provider(
+                    config=payments,
                     provider_id=business["id"],
                     public_id=view.public_id,
                     reason=form.reason.data,
@@ -236,8 +259,7 @@ class ProviderBookingController(Controller):
             else:
                 flash(request, f"The booking of {view.resident_name} is cancelled; they get a full refund.")
                 return Redirect(f"/dashboard/bookings/{view.public_id}", status_code=303)
-        context = {"business": business, "booking": view, "now": clock.now(), "form": form}
-        return render(request, "dashboard/booking.html", context, status_code=422, headers=PRIVATE)
+        return await self._booking_page(request, business, view, clock.now(), form, status_code=422)
 
     @post("/bookings/{public_id:str}/no-show")
     async def no_show(self, request: Request, public_id: FromPath[str], clock: ClockDep) -> Redirect:

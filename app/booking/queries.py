@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from app.booking.state import Status
 from app.booking.tables import Booking, Slot, TimeOff
 from app.catalog.tables import Provider, ProviderServiceArea, Service
+from app.redemption.codes import grouped, normalize
 from app.shared.citytime import city_day_bounds, city_today, to_city
 
 BOOKING_DAYS_SHOWN = 14
@@ -42,6 +43,13 @@ class BookingView:
     provider_phone: str
     resident_name: str
     resident_email: str
+    confirmed_at: datetime | None
+    redemption_code: str | None
+    redeemed_at: datetime | None
+
+    @property
+    def code_display(self) -> str:
+        return grouped(self.redemption_code) if self.redemption_code else ""
 
     @property
     def at_home(self) -> bool:
@@ -81,6 +89,9 @@ _COLUMNS = (
     Booking.provider.phone,
     Booking.resident.display_name,
     Booking.resident.email,
+    Booking.confirmed_at,
+    Booking.redemption_code,
+    Booking.redeemed_at,
 )
 
 
@@ -111,25 +122,45 @@ def _view(row: dict) -> BookingView:
         provider_phone=row["provider.phone"],
         resident_name=row["resident.display_name"],
         resident_email=row["resident.email"],
+        confirmed_at=row["confirmed_at"],
+        redemption_code=row["redemption_code"],
+        redeemed_at=row["redeemed_at"],
     )
+
+
+async def booking_view(
+    public_id: str, *, resident_id: int | None = None, provider_id: int | None = None
+) -> BookingView | None:
+    """One booking, optionally only if it is this resident's or this provider's."""
+    query = Booking.select(*_COLUMNS).where(Booking.public_id == public_id)
+    if resident_id is not None:
+        query = query.where(Booking.resident == resident_id)
+    if provider_id is not None:
+        query = query.where(Booking.provider == provider_id)
+    row = await query.first()
+    return _view(row) if row else None
 
 
 async def resident_booking(resident_id: int, public_id: str) -> BookingView | None:
-    row = (
-        await Booking.select(*_COLUMNS)
-        .where(Booking.public_id == public_id, Booking.resident == resident_id)
-        .first()
-    )
-    return _view(row) if row else None
+    return await booking_view(public_id, resident_id=resident_id)
 
 
 async def provider_booking(provider_id: int, public_id: str) -> BookingView | None:
-    row = (
-        await Booking.select(*_COLUMNS)
-        .where(Booking.public_id == public_id, Booking.provider == provider_id)
-        .first()
-    )
-    return _view(row) if row else None
+    return await booking_view(public_id, provider_id=provider_id)
+
+
+async def find_bookings(text: str, *, limit: int = 50) -> list[BookingView]:
+    """For admins: bookings by reference, redemption code or the resident's email; latest first.
+    Without a search, the latest paid ones."""
+    query = Booking.select(*_COLUMNS).order_by(Booking.created_at, ascending=False).limit(limit)
+    text = text.strip()
+    if not text:
+        return [_view(row) for row in await query.where(Booking.confirmed_at.is_not_null())]
+    code = normalize(text)
+    matches = (Booking.public_id == text.lower()) | (Booking.resident.email == text.lower())
+    if code is not None:
+        matches = matches | (Booking.redemption_code == code)
+    return [_view(row) for row in await query.where(matches)]
 
 
 async def resident_bookings(

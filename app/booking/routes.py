@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Annotated
 
 from litestar import Request, Response, get, post
@@ -16,12 +17,16 @@ from app.booking.calendar import CalendarEntry, calendar_file
 from app.booking.forms import HoldForm, RescheduleForm
 from app.booking.policy import STANDARD_POLICY
 from app.booking.state import Status
+from app.payments import services as payment_services
+from app.payments.queries import booking_money
+from app.payments.rules import PaymentStatus
+from app.payments.services import PaymentConfig
 from app.settings import Settings
 from app.shared.clock import Clock
 from app.shared.errors import DomainError
 from app.shared.money import percent_of
 from app.shared.text import is_slug
-from app.web.context import ClockDep, SettingsDep
+from app.web.context import ClockDep, PaymentsDep, SettingsDep
 from app.web.exceptions import PageMissing
 from app.web.flash import flash
 from app.web.forms import add_domain_error, bind_form
@@ -143,14 +148,61 @@ async def _own_booking(request: Request, public_id: str) -> queries.BookingView:
 
 
 @get("/bookings/{public_id:str}", name="booking", guards=[requires_login])
-async def booking_page(request: Request, public_id: FromPath[str], clock: ClockDep) -> Template:
+async def booking_page(
+    request: Request, public_id: FromPath[str], clock: ClockDep, payments: PaymentsDep
+) -> Template:
     view = await _own_booking(request, public_id)
-    now = clock.now()
+    return await render_booking_page(request, view, clock.now(), payments)
+
+
+@dataclass(slots=True)
+class Checkout:
+    """What the checkout of a held booking shows: the card form, the bank's check, or a wait."""
+
+    setup_secret: str = ""  # Stripe.js turns the card into a payment method with it
+    authentication_secret: str = ""  # 3-D Secure for the payment itself
+    processing: bool = False
+    unavailable: str = ""  # Stripe can't be reached: say so instead of a card form
+
+
+async def render_booking_page(
+    request: Request,
+    view: queries.BookingView,
+    now: datetime,
+    payments: PaymentConfig,
+    *,
+    payment_error: str = "",
+    status_code: int = 200,
+) -> Template:
+    """The resident's booking: checkout while it is held, the code once paid, money throughout."""
+    money = await booking_money(view.id)
+    checkout = Checkout()
+    if view.status is Status.held and view.held_until > now:
+        if money.in_flight:  # a payment is under way: ask Stripe how it went (the webhook may be late)
+            outcome = await payment_services.payment_refresh(config=payments, booking_id=view.id, now=now)
+            if outcome is not None and outcome.booking_status is not Status.held:
+                view, money = await _own_booking(request, view.public_id), await booking_money(view.id)
+            elif outcome is not None and outcome.status is PaymentStatus.requires_action:
+                checkout.authentication_secret = outcome.client_secret
+            elif outcome is not None and outcome.status is not PaymentStatus.failed:
+                checkout.processing = True
+            elif outcome is not None:
+                payment_error = payment_error or outcome.message
+        if view.status is Status.held and not (checkout.authentication_secret or checkout.processing):
+            try:
+                checkout.setup_secret = await payment_services.card_setup_secret(
+                    config=payments, booking_public_id=view.public_id
+                )
+            except DomainError as error:
+                checkout.unavailable = error.message
     return render(
         request,
         "booking/booking.html",
         {
             "booking": view,
+            "money": money,
+            "checkout": checkout,
+            "payment_error": payment_error,
             "now": now,
             "policy": STANDARD_POLICY,
             "hold_active": view.status is Status.held and view.held_until > now,
@@ -158,6 +210,7 @@ async def booking_page(request: Request, public_id: FromPath[str], clock: ClockD
             "may_reschedule": view.status is Status.confirmed
             and STANDARD_POLICY.may_reschedule(view.starts_at, now),
         },
+        status_code=status_code,
         headers=PRIVATE,
     )
 
@@ -180,20 +233,27 @@ async def booking_release(request: Request, public_id: FromPath[str], clock: Clo
 async def cancel_page(request: Request, public_id: FromPath[str], clock: ClockDep) -> Template:
     view = await _own_booking(request, public_id)
     percent = STANDARD_POLICY.refund_percent(view.starts_at, clock.now())
+    kept = (await booking_money(view.id)).ledger.kept_cents
     return render(
         request,
         "booking/cancel.html",
-        {"booking": view, "percent": percent, "refund_cents": percent_of(view.price_cents, percent)},
+        {"booking": view, "percent": percent, "refund_cents": percent_of(kept, percent)},
         headers=PRIVATE,
     )
 
 
 @post("/bookings/{public_id:str}/cancel", guards=[requires_login])
-async def cancel_submit(request: Request, public_id: FromPath[str], clock: ClockDep) -> Redirect:
+async def cancel_submit(
+    request: Request, public_id: FromPath[str], clock: ClockDep, payments: PaymentsDep
+) -> Redirect:
     view = await _own_booking(request, public_id)
     try:
-        percent = await booking.booking_cancel_by_resident(
-            resident_id=_user(request).id, public_id=view.public_id, now=clock.now(), policy=STANDARD_POLICY
+        percent = await payment_services.cancel_by_resident(
+            config=payments,
+            resident_id=_user(request).id,
+            public_id=view.public_id,
+            now=clock.now(),
+            policy=STANDARD_POLICY,
         )
     except DomainError as error:
         flash(request, error.message, "error")

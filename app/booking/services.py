@@ -6,6 +6,7 @@ live seats, so simultaneous requests can't double-book a seat on SQLite or Postg
 
 from __future__ import annotations
 
+import random
 import secrets
 from collections import Counter
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from app.booking.tables import Booking, Slot, TimeOff
 from app.catalog.hours import Interval
 from app.catalog.rules import ServiceLocation
 from app.catalog.tables import Neighbourhood, OpeningHours, Provider, ProviderServiceArea, Service
+from app.redemption.codes import new_code
 from app.shared.errors import ConflictError, DomainError, NotFoundError
 
 _BATCH = 500
@@ -380,53 +382,90 @@ async def booking_release(*, resident_id: int, public_id: str, now: datetime) ->
     await next_free_refresh(now=now, provider_id=booking["provider"])
 
 
-async def booking_confirm(*, booking_id: int, now: datetime) -> dict:
-    """held -> confirmed once payment is in (the payment flow calls this; it is idempotent there)."""
+async def booking_confirm(
+    *,
+    booking_id: int,
+    now: datetime,
+    commission_basis_points: int = 0,
+    late: bool = False,
+    rng: random.Random | None = None,
+) -> dict:
+    """Payment is in: held -> confirmed, with a fresh redemption code.
+
+    ``late`` is for money that arrived after the hold ended (expired -> confirmed): the seat is
+    taken again if it is still free, else ConflictError says why. Payments call this inside the
+    transaction that records the payment, so it happens once however often Stripe reports it.
+    """
     async with database.transaction():
-        return await _transition(booking_id, Action.pay, now, {Booking.confirmed_at: now})
+        changes = {
+            Booking.confirmed_at: now,
+            Booking.redemption_code: await _unused_code(rng),
+            Booking.commission_basis_points: commission_basis_points,
+        }
+        if late:
+            slot_id = (await Booking.select(Booking.slot).where(Booking.id == booking_id).first())["slot"]
+            await _expire_lapsed(now, slot_id=slot_id)
+            changes[Booking.seat] = await _claim_seat(slot_id, now)
+        return await _transition(booking_id, Action.pay_late if late else Action.pay, now, changes)
+
+
+async def _unused_code(rng: random.Random | None) -> str:
+    """A code no booking has (the unique index backs this up; a clash is one in billions)."""
+    while True:
+        code = new_code(rng) if rng is not None else new_code()
+        if not await Booking.exists().where(Booking.redemption_code == code):
+            return code
+
+
+def _cancellation(now: datetime, by: str, reason: str = "") -> dict:
+    # What the provider keeps of a late cancellation is theirs from now on.
+    return {
+        Booking.cancelled_at: now,
+        Booking.cancelled_by: by,
+        Booking.cancel_reason: reason,
+        Booking.earning_released_at: now,
+    }
 
 
 async def booking_cancel_by_resident(
     *, resident_id: int, public_id: str, now: datetime, policy: CancellationPolicy
-) -> int:
-    """Cancel a confirmed booking before it starts; returns the refund percent the policy gives."""
+) -> tuple[dict, int]:
+    """Cancel a confirmed booking before it starts.
+
+    Returns the cancelled booking and the refund percent the policy gives; payments refunds it
+    in the same transaction (see payments.services.cancel_by_resident).
+    """
     booking = await _booking_of(public_id, resident_id=resident_id)
     if now >= booking["starts_at"]:
         raise DomainError(STARTED)
     async with database.transaction():
-        await _transition(
-            booking["id"],
-            Action.cancel,
-            now,
-            {Booking.cancelled_at: now, Booking.cancelled_by: "resident"},
-            release_seat=True,
+        cancelled = await _transition(
+            booking["id"], Action.cancel, now, _cancellation(now, "resident"), release_seat=True
         )
     await next_free_refresh(now=now, provider_id=booking["provider"])
-    return policy.refund_percent(booking["starts_at"], now)
+    return cancelled, policy.refund_percent(booking["starts_at"], now)
 
 
-async def booking_cancel_by_provider(*, provider_id: int, public_id: str, reason: str, now: datetime) -> None:
-    """The provider cancels (the resident is refunded in full and, later, notified)."""
+async def booking_cancel_by_provider(*, provider_id: int, public_id: str, reason: str, now: datetime) -> dict:
+    """The provider cancels; payments refunds the resident in full in the same transaction."""
     booking = await _booking_of(public_id, provider_id=provider_id)
     if now >= booking["ends_at"]:
         raise DomainError("This visit is over; it can be marked as missed instead.")
     async with database.transaction():
-        await _transition(
-            booking["id"],
-            Action.cancel,
-            now,
-            {Booking.cancelled_at: now, Booking.cancelled_by: "provider", Booking.cancel_reason: reason},
-            release_seat=True,
+        cancelled = await _transition(
+            booking["id"], Action.cancel, now, _cancellation(now, "provider", reason), release_seat=True
         )
     await next_free_refresh(now=now, provider_id=provider_id)
+    return cancelled
 
 
 async def booking_mark_no_show(*, provider_id: int, public_id: str, now: datetime) -> None:
+    """After the visit's time: the resident didn't come, so the provider's earning is released."""
     booking = await _booking_of(public_id, provider_id=provider_id)
     if now < booking["ends_at"]:
         raise DomainError(NOT_ENDED)
     async with database.transaction():
-        await _transition(booking["id"], Action.mark_no_show, now)
+        await _transition(booking["id"], Action.mark_no_show, now, {Booking.earning_released_at: now})
 
 
 async def booking_reschedule(
@@ -485,10 +524,7 @@ async def slot_set_closed(*, provider_id: int, slot_id: int, closed: bool, now: 
     await next_free_refresh(now=now, provider_id=provider_id)
 
 
-CLOSED_DAY_CANCELLATION = {
-    Booking.cancelled_by: "provider",
-    Booking.cancel_reason: "The provider closed this day.",
-}
+CLOSED_DAY_REASON = "The provider closed this day."
 
 
 async def day_bookings(provider_id: int, day_start: datetime, day_end: datetime) -> list[dict]:
@@ -509,13 +545,13 @@ async def day_set_closed(
     closed: bool,
     now: datetime,
     bookings: str | None = None,
-) -> int:
-    """Close (or reopen) every slot of a city day. Returns how many bookings were cancelled.
+) -> list[int]:
+    """Close (or reopen) every slot of a city day. Returns the ids of the cancelled bookings.
 
     Closing a day that has bookings needs a decision: ``bookings="keep"`` leaves them as they
-    are, ``bookings="cancel"`` cancels them as the provider (full refund).
+    are, ``bookings="cancel"`` cancels them as the provider (payments refunds them in full).
     """
-    cancelled = 0
+    cancelled: list[int] = []
     async with database.transaction():
         await database.lock_row(Provider, provider_id)
         if closed:
@@ -531,10 +567,10 @@ async def day_set_closed(
                         booking["id"],
                         Action.cancel,
                         now,
-                        CLOSED_DAY_CANCELLATION | {Booking.cancelled_at: now},
+                        _cancellation(now, "provider", CLOSED_DAY_REASON),
                         release_seat=True,
                     )
-                    cancelled += 1
+                    cancelled.append(booking["id"])
         await Slot.update({Slot.is_closed: closed}).where(
             Slot.provider == provider_id, Slot.starts_at >= day_start, Slot.starts_at < day_end
         )

@@ -1,9 +1,9 @@
 """The booking life cycle: one transition table, used by every service that changes a status.
 
-held ──pay──▶ confirmed ──redeem──▶ redeemed
+held ──pay──▶ confirmed ──redeem──▶ redeemed ──undo (within minutes)──▶ confirmed
  │             ├─cancel (resident or provider)──▶ cancelled
  │             └─no-show (after the slot ended)──▶ no_show
- └─expire / release ─▶ expired
+ └─expire / release ─▶ expired ──pay late (if the seat is still free)──▶ confirmed
 """
 
 from __future__ import annotations
@@ -31,9 +31,11 @@ class Status(str, Enum):
 
 class Action(str, Enum):
     pay = "pay"
+    pay_late = "pay_late"  # the payment arrived after the hold had ended
     expire = "expire"
     release = "release"  # the resident lets a hold go before it lapses
     redeem = "redeem"
+    undo_redeem = "undo_redeem"
     cancel = "cancel"
     mark_no_show = "mark_no_show"
     reschedule = "reschedule"
@@ -52,7 +54,9 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (Status.held, Action.pay): Status.confirmed,
     (Status.held, Action.expire): Status.expired,
     (Status.held, Action.release): Status.expired,
+    (Status.expired, Action.pay_late): Status.confirmed,
     (Status.confirmed, Action.redeem): Status.redeemed,
+    (Status.redeemed, Action.undo_redeem): Status.confirmed,
     (Status.confirmed, Action.cancel): Status.cancelled,
     (Status.confirmed, Action.mark_no_show): Status.no_show,
     (Status.confirmed, Action.reschedule): Status.confirmed,
@@ -61,7 +65,9 @@ _REFUSALS = {
     Action.pay: "This booking can no longer be paid: its hold has ended.",
     Action.expire: "Only a hold can expire.",
     Action.release: "Only a time that is still being held can be released.",
+    Action.pay_late: "Only an ended hold can be confirmed by a late payment.",
     Action.redeem: "Only a confirmed booking can be redeemed.",
+    Action.undo_redeem: "Only a redeemed booking can be set back to confirmed.",
     Action.cancel: "Only a confirmed booking can be cancelled.",
     Action.mark_no_show: "Only a confirmed booking can be marked as missed.",
     Action.reschedule: "Only a confirmed booking can be moved to another time.",

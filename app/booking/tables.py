@@ -57,3 +57,11 @@ class Booking(Table):
     cancelled_by = Varchar(length=16, default="")
     cancel_reason = Text(default="")
     updated_at = Timestamptz()
+    # Issued when payment confirms the booking; unique among issued codes (see the migration).
+    redemption_code = Varchar(length=8, null=True, default=None)
+    redeemed_at = Timestamptz(null=True, default=None)
+    # The platform's cut, fixed when the booking is paid so later changes to the setting don't
+    # rewrite old ledgers: 1000 basis points are 10 %.
+    commission_basis_points = Integer(default=0)
+    # When the provider's earning became theirs: at redemption, a no-show, or a late cancellation.
+    earning_released_at = Timestamptz(null=True, default=None)

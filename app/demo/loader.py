@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 import secrets
 from concurrent.futures import ThreadPoolExecutor
@@ -28,6 +29,7 @@ from app.catalog.tables import (
     Review,
     Service,
 )
+from app.demo.bookings import load_demo_bookings
 from app.demo.data import (
     ALWAYS_OPEN,
     CATEGORIES,
@@ -47,10 +49,12 @@ from app.demo.data import (
 )
 from app.demo.photos import demo_photo
 from app.media.storage import MediaStore, StoredImage
+from app.payments.gateway import StripeGateway
 from app.settings import Settings
 from app.shared.citytime import city_today
 from app.shared.text import slugify
 
+logger = logging.getLogger("cityloop.demo")
 SEED = 2026
 # Providers with few or no reviews show how ranking treats newcomers; this one has a single 5★.
 ONE_REVIEW = "Color Malvarrosa"
@@ -136,6 +140,21 @@ async def load_demo_city(settings: Settings, *, now: datetime) -> bool:
         await _insert_views(provider_ids, rng, now, settings)
     for provider_id in provider_ids:
         await slots_refresh(provider_id, now=now, zone=settings.city.zone)
+    if await StripeGateway(settings.stripe).reachable():
+        await load_demo_bookings(
+            settings,
+            provider_name=DEMO_PROVIDER_NAME,
+            resident_emails=[
+                RESIDENT.email,
+                *(f"resident+{slugify(n)}@demo.cityloop.example" for n in REVIEWER_NAMES[1:4]),
+            ],
+            now=now,
+            rng=rng,
+        )
+    else:
+        logger.warning(
+            "Stripe (%s) is not reachable: the demo city has no bookings.", settings.stripe.api_base
+        )
     return True
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
+
 
 def to_city(instant: datetime, zone: ZoneInfo) -> datetime:
     """The city's wall-clock reading of a UTC-aware instant."""
@@ -47,3 +49,10 @@ def format_duration(minutes: int) -> str:
     if not hours:
         return f"{rest} min"
     return f"{hours} h {rest} min" if rest else f"{hours} h"
+
+
+def format_city_time(
+    instant: datetime, zone: ZoneInfo, locale: str, pattern: str = "EEE d MMM, HH:mm"
+) -> str:
+    """An instant as the city's clocks and calendar show it, in the city's language."""
+    return format_datetime(to_city(instant, zone), pattern, locale=locale)

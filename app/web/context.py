@@ -8,12 +8,14 @@ from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 
 from app.accounts.throttle import ThrottleRule
+from app.payments.services import PaymentConfig
 from app.settings import Settings
 from app.shared.clock import Clock
 
 # Handler parameters injected by name from the app's dependencies.
 SettingsDep = NamedDependency[Settings]
 ClockDep = NamedDependency[Clock]
+PaymentsDep = NamedDependency[PaymentConfig]
 
 
 def client_ip(connection: ASGIConnection) -> str:

@@ -10,7 +10,7 @@ from litestar.enums import RequestEncodingType
 from litestar.exceptions import PermissionDeniedException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.settings import Settings
+from app.settings import Settings, StripeSettings
 from app.web.exceptions import Refused
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -20,18 +20,29 @@ CSRF_FIELD = "_csrf_token"
 FORM_TYPES = frozenset({RequestEncodingType.URL_ENCODED, RequestEncodingType.MULTI_PART})
 # The message Litestar's CSRF middleware refuses with; errors.py words it for people.
 LITESTAR_CSRF_FAILURE = "CSRF token verification failed"
+# Stripe's 3-D Secure pages open in frames from here (https://docs.stripe.com/security/guide#content-security-policy).
+STRIPE_FRAME_ORIGINS = ("https://hooks.stripe.com",)
 
 
-def content_security_policy() -> str:
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def content_security_policy(stripe: StripeSettings) -> str:
     # No inline script or style anywhere: behaviour lives in static/js, styles in static/css.
+    # Stripe.js loads from its own origin, talks to Stripe's API and shows 3-D Secure in frames.
+    stripe_js, stripe_api = _origin(stripe.js_url), _origin(stripe.api_base)
+    frames = " ".join(dict.fromkeys([stripe_js, *STRIPE_FRAME_ORIGINS]))
     return "; ".join(
         [
             "default-src 'self'",
-            "script-src 'self'",
+            f"script-src 'self' {stripe_js}",
             "style-src 'self'",
             "img-src 'self' data:",
             "font-src 'self'",
-            "connect-src 'self'",
+            f"connect-src 'self' {' '.join(dict.fromkeys([stripe_api, stripe_js]))}",
+            f"frame-src {frames}",
             "form-action 'self'",
             "base-uri 'none'",
             "object-src 'none'",
@@ -43,7 +54,7 @@ def content_security_policy() -> str:
 def security_headers(settings: Settings):
     """A ``before_send`` hook: it sees every response, including error pages and static files."""
     static_headers = {
-        "content-security-policy": content_security_policy(),
+        "content-security-policy": content_security_policy(settings.stripe),
         "x-content-type-options": "nosniff",
         "referrer-policy": "strict-origin-when-cross-origin",
         "x-frame-options": "DENY",

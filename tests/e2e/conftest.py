@@ -10,15 +10,17 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import httpx
 import pytest
 
-from app.cli import server_command
-from app.settings import PROJECT_ROOT
-from tests.conftest import TEST_SECRET_KEY, unavailable
+from app.cli import register_local_webhook, server_command
+from app.settings import PROJECT_ROOT, Settings
+from tests.conftest import TEST_SECRET_KEY, stripe_env, unavailable
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -56,17 +58,40 @@ def wait_until_healthy(url: str, process: subprocess.Popen, timeout: float = 30)
 class LiveServer:
     url: str
     database_path: Path
+    env: dict[str, str]
+
+    @contextmanager
+    def at(self, instant: datetime) -> Iterator[str]:
+        """A second server on the same data whose clock reads ``instant`` (and runs on); yields its URL."""
+        port = free_port()
+        command = [
+            sys.executable, "-m", "uvicorn", "--factory", "tests.e2e.clocked_app:create",
+            "--host", "127.0.0.1", "--port", str(port), "--no-server-header",
+        ]  # fmt: skip
+        env = {**self.env, "TEST_CLOCK_AT": instant.isoformat(), "PUBLIC_URL": f"http://127.0.0.1:{port}"}
+        process = subprocess.Popen(
+            command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_until_healthy(url, process)
+            yield url
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")
-def live_server(sqlite_template, tmp_path_factory) -> Iterator[LiveServer]:
-    """The production ASGI stack under uvicorn on a free loopback port, with its own demo city."""
+def live_server(sqlite_template, tmp_path_factory, localstripe) -> Iterator[LiveServer]:
+    """The production ASGI stack under uvicorn on a free loopback port, with its own demo city,
+    paying through localstripe, which sends it webhooks as `make run` sets up."""
     workdir = tmp_path_factory.mktemp("live")
     database_path = workdir / "cityloop.sqlite3"
     shutil.copyfile(sqlite_template, database_path)
     port = free_port()
     env = {
         **os.environ,
+        **stripe_env(localstripe),
         "APP_ENV": "test",
         "SECRET_KEY": TEST_SECRET_KEY,
         "DATABASE_URL": f"sqlite:///{database_path}",
@@ -90,7 +115,9 @@ def live_server(sqlite_template, tmp_path_factory) -> Iterator[LiveServer]:
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_healthy(url, process)
-        yield LiveServer(url=url, database_path=database_path)
+        settings = Settings.from_env(env)
+        register_local_webhook(localstripe, f"{url}/stripe/webhook", settings.stripe.webhook_secret)
+        yield LiveServer(url=url, database_path=database_path, env=env)
     finally:
         process.terminate()
         process.wait(timeout=10)

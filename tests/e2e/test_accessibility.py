@@ -15,6 +15,7 @@ def _violations(page) -> list[str]:
 
 
 def _log_in(page, base: str, email: str) -> None:
+    page.context.clear_cookies()  # whoever was signed in before
     page.goto(f"{base}/login")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(DEMO_PASSWORD)
@@ -45,11 +46,15 @@ SIGNED_IN_PAGES = [
     ("provider@example.com", "/dashboard/services/new"),
     ("provider@example.com", "/dashboard/calendar"),
     ("provider@example.com", "/dashboard/today"),
+    ("provider@example.com", "/dashboard/redeem"),
+    ("provider@example.com", "/dashboard/earnings"),
     ("resident@example.com", "/account"),
     ("resident@example.com", "/account/bookings"),
     ("admin@example.com", "/admin"),
     ("admin@example.com", "/admin/categories"),
     ("admin@example.com", "/admin/neighbourhoods"),
+    ("admin@example.com", "/admin/bookings"),
+    ("admin@example.com", "/admin/payouts"),
 ]
 
 
@@ -78,3 +83,50 @@ def test_the_booking_page_has_no_accessibility_violations(live_server, phone):
     phone.locator("a.button", has_text="Book").first.click()
     phone.wait_for_selector(".time-option")
     assert _violations(phone) == []
+
+
+def _view_the_first(page, base: str, email: str, list_path: str, link_selector: str) -> None:
+    _log_in(page, base, email)
+    page.goto(f"{base}{list_path}")
+    page.locator(link_selector).first.click()
+    page.wait_for_load_state()
+
+
+def test_paid_booking_pages_have_no_accessibility_violations(live_server, phone):
+    """The resident's code and QR, the provider's ledger and the admin's refund form."""
+    base = live_server.url
+    _view_the_first(phone, base, "resident@example.com", "/account/bookings", "a[href^='/bookings/']")
+    assert _violations(phone) == []
+    _view_the_first(
+        phone, base, "provider@example.com", "/dashboard/earnings", "a[href^='/dashboard/bookings/']"
+    )
+    assert _violations(phone) == []
+    _view_the_first(phone, base, "admin@example.com", "/admin/bookings", "a[href^='/admin/bookings/']")
+    assert _violations(phone) == []
+
+
+def test_the_checkout_and_a_redeem_error_have_no_accessibility_violations(live_server, phone):
+    base = live_server.url
+    _log_in(phone, base, "resident@example.com")
+    phone.goto(f"{base}/providers/limpiezas-turia")
+    phone.locator("a.button", has_text="Book").first.click()
+    phone.locator(".time-option").first.click()
+    address = phone.get_by_label("Address of the visit")
+    if address.count():  # a visit at home
+        address.fill("Carrer de Cuba 3")
+        phone.get_by_label("Neighbourhood").select_option(index=1)
+    phone.get_by_role("button", name="Hold this time").click()
+    phone.wait_for_selector("#card-element input")
+    # The card field belongs to Stripe.js (an iframe with its own labels in production).
+    assert _violations_outside(phone, "#card-element") == []
+    _log_in(phone, base, "provider@example.com")
+    phone.goto(f"{base}/dashboard/redeem")
+    phone.get_by_label("Booking code").fill("K7QX-3M0P")
+    phone.get_by_role("button", name="Check the code").click()
+    phone.wait_for_selector(".field-error")
+    assert _violations(phone) == []
+
+
+def _violations_outside(page, selector: str) -> list[str]:
+    results = Axe().run(page, context={"exclude": [[selector]]})
+    return [f"{v['id']} ({v['impact']}): {v['help']}" for v in results.response["violations"]]

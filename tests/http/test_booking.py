@@ -2,11 +2,10 @@
 
 import re
 
-from app.booking import services
 from app.booking.tables import Booking, Slot
 from app.catalog.rules import ServiceLocation
 from app.catalog.tables import Service
-from tests.conftest import TEST_NOW
+from app.payments.gateway import StripeGateway
 from tests.factories import make_account, make_listed_provider, neighbourhood
 from tests.http.conftest import browser, csrf_token, log_in, post_form
 
@@ -131,9 +130,16 @@ async def _confirmed_booking(client, url, *, nth_time: int = 0) -> str:
     page = await client.get(url, params={"day": "2026-11-25"})  # Wednesday: days ahead
     times = re.findall(r'name="starts_at" id="t-\d+" value="([^"]+)"', page.text)
     booking_url = (await post_form(client, url, {"starts_at": times[nth_time]})).headers["location"]
-    row = await Booking.select(Booking.id).where(Booking.public_id == booking_url.rsplit("/", 1)[1]).first()
-    await services.booking_confirm(booking_id=row["id"], now=TEST_NOW)
+    await pay_for(client, booking_url)
     return booking_url
+
+
+async def pay_for(client, booking_url: str) -> None:
+    """Pay as the checkout page does: Stripe.js makes a payment method, the form posts its id."""
+    gateway = StripeGateway(client.app.state["settings"].stripe)
+    method = await gateway.test_card("4242424242424242")
+    response = await post_form(client, f"{booking_url}/pay", {"payment_method": method})
+    assert response.status_code == 303, response.text
 
 
 async def test_a_confirmed_booking_offers_calendar_directions_moving_and_cancelling(client):
@@ -249,8 +255,7 @@ async def test_the_agenda_lists_the_days_customers_and_addresses(app, client):
             },
         )
     ).headers["location"]
-    row = await Booking.select(Booking.id).where(Booking.public_id == booking_url.rsplit("/", 1)[1]).first()
-    await services.booking_confirm(booking_id=row["id"], now=TEST_NOW)
+    await pay_for(client, booking_url)
     async with browser(app) as owner:
         await log_in(owner, "owner@example.com")
         agenda = await owner.get("/dashboard/today", params={"day": "2026-11-25"})

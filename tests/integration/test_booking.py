@@ -167,14 +167,16 @@ async def test_releasing_confirming_and_cancelling_move_seats_correctly(database
     assert (await booking(released))["status"] == "expired" and await booked(slot["id"]) == 0
     public_id = await hold(second, service, slot)
     await services.booking_confirm(booking_id=(await booking(public_id))["id"], now=TEST_NOW)
-    assert (await booking(public_id))["status"] == "confirmed"
+    row = await booking(public_id)
+    assert row["status"] == "confirmed" and len(row["redemption_code"]) == 8
     two_days_before = slot["starts_at"] - timedelta(days=2)
-    percent = await services.booking_cancel_by_resident(
+    cancelled, percent = await services.booking_cancel_by_resident(
         resident_id=second, public_id=public_id, now=two_days_before, policy=STANDARD_POLICY
     )
-    assert percent == 100
+    assert percent == 100 and cancelled["public_id"] == public_id
     row = await booking(public_id)
     assert (row["status"], row["cancelled_by"]) == ("cancelled", "resident")
+    assert row["earning_released_at"] == two_days_before
     assert await booked(slot["id"]) == 0
     with pytest.raises(ConflictError, match="Only a confirmed booking can be cancelled"):
         await services.booking_cancel_by_resident(
@@ -208,7 +210,7 @@ async def test_simultaneous_cancellations_release_the_seat_once(database_url):
         ),
         return_exceptions=True,
     )
-    assert sum(isinstance(r, int) for r in results) == 1
+    assert sum(isinstance(r, tuple) for r in results) == 1
     assert await booked(slot["id"]) == 0
 
 
@@ -232,7 +234,8 @@ async def test_providers_cancel_with_a_reason_and_mark_no_shows_only_after_the_e
     await services.booking_mark_no_show(
         provider_id=provider, public_id=missed, now=slot["ends_at"] + timedelta(minutes=1)
     )
-    assert (await booking(missed))["status"] == "no_show"
+    row = await booking(missed)
+    assert row["status"] == "no_show" and row["earning_released_at"] == slot["ends_at"] + timedelta(minutes=1)
     other = await make_listed_provider("Someone Else")
     with pytest.raises(NotFoundError):
         await services.booking_cancel_by_provider(
@@ -320,7 +323,7 @@ async def test_closing_a_day_with_bookings_asks_first_then_keeps_or_cancels_them
         now=TEST_NOW,
         bookings="cancel",
     )
-    assert cancelled == 1
+    assert cancelled == [(await booking(confirmed))["id"]]
     assert (await booking(confirmed))["status"] == "cancelled" and (await booking(held))[
         "status"
     ] == "expired"

@@ -4,11 +4,14 @@ import pytest
 
 from app.accounts import services
 from app.accounts.tables import UserAccount
+from app.booking.tables import Booking, Slot
 from app.catalog.discovery import Filters
 from app.catalog.queries import provider_profile, search_providers
 from app.catalog.tables import Category, Neighbourhood, Provider, ProviderPhoto, Service
 from app.demo.data import DEMO_PASSWORD, PROVIDER, UNVERIFIED_PROVIDERS
 from app.demo.loader import DemoRefusedError, load_demo_city
+from app.payments.tables import Payment, Refund
+from app.redemption.tables import RedemptionLog
 from tests.conftest import TEST_NOW, production_settings_for
 from tests.factories import GENEROUS
 
@@ -74,3 +77,26 @@ async def test_the_demo_city_is_never_loaded_in_production(database_url, tmp_pat
     with pytest.raises(DemoRefusedError):
         await load_demo_city(production, now=TEST_NOW)
     assert await Provider.count() == 0
+
+
+async def test_the_demo_provider_has_paid_history_and_visits_to_redeem(settings):
+    await load_demo_city(settings, now=TEST_NOW)
+    russafa = await Provider.select(Provider.id).where(Provider.slug == "fontaneria-russafa").first()
+    bookings = await Booking.select().where(Booking.provider == russafa["id"]).order_by(Booking.starts_at)
+    statuses = [b["status"] for b in bookings]
+    assert (
+        statuses.count("redeemed") == 8
+        and statuses.count("no_show") == 1
+        and statuses.count("cancelled") == 1
+    )
+    upcoming = [b for b in bookings if b["starts_at"] > TEST_NOW]
+    assert len(upcoming) == 4 and all(b["status"] == "confirmed" and b["redemption_code"] for b in upcoming)
+    assert all(b["starts_at"] < TEST_NOW for b in bookings if b not in upcoming)
+    paid = await Payment.select().where(Payment.status == "succeeded")
+    assert len(paid) == len(bookings) and all(p["stripe_payment_intent"].startswith("pi_") for p in paid)
+    (refund,) = await Refund.select()
+    assert refund["status"] == "succeeded" and refund["amount_cents"] * 2 == paid[0]["amount_cents"]
+    assert await RedemptionLog.count() == 8
+    # past times nobody booked are not left behind
+    past = await Slot.select(Slot.id).where(Slot.provider == russafa["id"], Slot.starts_at < TEST_NOW)
+    assert {row["id"] for row in past} == {b["slot"] for b in bookings if b not in upcoming}

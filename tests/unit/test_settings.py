@@ -61,6 +61,10 @@ def test_production_talks_to_real_stripe_by_default():
         ({"CITY_LOCALE": "xx_YY_ZZ"}, "CITY_LOCALE must be a locale"),
         ({"LOGIN_MAX_FAILURES": "ten"}, "LOGIN_MAX_FAILURES must be a whole number"),
         ({"SESSION_DAYS": "0"}, "SESSION_DAYS must be at least 1"),
+        ({"COMMISSION_PERCENT": "ten"}, "COMMISSION_PERCENT must be a percentage"),
+        ({"COMMISSION_PERCENT": "101"}, "COMMISSION_PERCENT must be between 0 and 100"),
+        ({"COMMISSION_PERCENT": "12.345"}, "at most two decimals"),
+        ({"COMMISSION_PERCENT": "NaN"}, "COMMISSION_PERCENT must be between 0 and 100"),
     ],
 )
 def test_bad_settings_stop_start_up_with_a_message_naming_the_variable(env, message):
@@ -90,3 +94,11 @@ def test_blank_values_fall_back_to_defaults_and_media_root_is_absolute(tmp_path)
 def test_postgres_urls_are_accepted():
     settings = Settings.from_env({"DATABASE_URL": "postgresql://cityloop@127.0.0.1:5432/cityloop"})
     assert settings.database_url.startswith("postgresql://")
+
+
+@pytest.mark.parametrize(
+    ("percent", "basis_points"), [("10", 1000), ("12.5", 1250), ("0", 0), ("100", 10000)]
+)
+def test_the_commission_is_kept_in_basis_points(percent, basis_points):
+    assert Settings.from_env({"COMMISSION_PERCENT": percent}).commission_basis_points == basis_points
+    assert Settings.from_env({}).commission_basis_points == 1000

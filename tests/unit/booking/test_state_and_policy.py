@@ -18,6 +18,8 @@ START = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
         (Status.confirmed, Action.cancel, Status.cancelled),
         (Status.confirmed, Action.mark_no_show, Status.no_show),
         (Status.confirmed, Action.reschedule, Status.confirmed),
+        (Status.expired, Action.pay_late, Status.confirmed),
+        (Status.redeemed, Action.undo_redeem, Status.confirmed),
     ],
 )
 def test_the_transition_table(status, action, result):
@@ -33,6 +35,9 @@ def test_the_transition_table(status, action, result):
         (Status.cancelled, Action.redeem, "Only a confirmed booking can be redeemed."),
         (Status.confirmed, Action.release, "Only a time that is still being held"),
         (Status.no_show, Action.reschedule, "Only a confirmed booking can be moved"),
+        (Status.cancelled, Action.pay_late, "Only an ended hold"),
+        (Status.confirmed, Action.undo_redeem, "Only a redeemed booking"),
+        (Status.redeemed, Action.redeem, "Only a confirmed booking can be redeemed."),
     ],
 )
 def test_illegal_transitions_are_refused_with_a_reason(status, action, message):

@@ -1,0 +1,241 @@
+"""Administration of money: bookings and their refunds, and the monthly payouts with CSV exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from decimal import Decimal
+from typing import Annotated
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, QueryParameter
+from litestar.response import Redirect, Template
+
+from app.accounts.identity import Role
+from app.booking import queries as booking_queries
+from app.booking.routes import PRIVATE
+from app.catalog.tables import Provider
+from app.payments import services as payment_services
+from app.payments.forms import RefundForm
+from app.payments.queries import booking_money, month_bounds, months_before, payouts, released_between
+from app.redemption import queries as redemption_queries
+from app.shared.citytime import city_today, format_city_time
+from app.shared.errors import DomainError
+from app.shared.text import is_slug
+from app.web.context import ClockDep, PaymentsDep, SettingsDep
+from app.web.exceptions import PageMissing
+from app.web.flash import flash
+from app.web.forms import add_domain_error, bind_form
+from app.web.guards import requires_role
+from app.web.htmx import render
+
+CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _month(raw: str | None, today: date) -> date:
+    """?month=2026-11, else the current month."""
+    try:
+        year, month = (int(part) for part in (raw or "").split("-"))
+        return date(year, month, 1)
+    except ValueError:
+        return today.replace(day=1)
+
+
+def _cell(value) -> str:
+    """A spreadsheet cell that can't run as a formula (names are typed by providers)."""
+    text = str(value)
+    return f"'{text}" if text.startswith(CSV_FORMULA_START) else text
+
+
+def _amount(cents: int) -> str:
+    return f"{Decimal(cents) / 100:.2f}"
+
+
+def _csv(rows: list[list], filename: str) -> Response:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        writer.writerow([_cell(value) for value in row])
+    return Response(
+        buffer.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={**PRIVATE, "content-disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+class MoneyAdminController(Controller):
+    path = "/admin"
+    guards = [requires_role(Role.admin)]
+
+    # --- payouts ------------------------------------------------------------------------------
+
+    @get("/payouts", name="admin_payouts")
+    async def payouts_page(
+        self,
+        request: Request,
+        settings: SettingsDep,
+        clock: ClockDep,
+        month: Annotated[str | None, QueryParameter(name="month")] = None,
+    ) -> Template:
+        today = city_today(clock.now(), settings.city.zone)
+        chosen = _month(month, today)
+        start, end = month_bounds(chosen, settings.city.zone)
+        rows = await payouts(start, end)
+        return render(
+            request,
+            "admin/payouts.html",
+            {
+                "month": chosen,
+                "previous": months_before(chosen, 1),
+                "next": months_before(chosen, -1) if chosen < today.replace(day=1) else None,
+                "payouts": rows,
+                "total": sum(row.totals.earning_cents for row in rows),
+                "commission": sum(row.totals.commission_cents for row in rows),
+            },
+            headers=PRIVATE,
+        )
+
+    @get("/payouts.csv")
+    async def payouts_csv(
+        self,
+        settings: SettingsDep,
+        clock: ClockDep,
+        month: Annotated[str | None, QueryParameter(name="month")] = None,
+    ) -> Response:
+        chosen = _month(month, city_today(clock.now(), settings.city.zone))
+        rows = await payouts(*month_bounds(chosen, settings.city.zone))
+        currency = settings.city.currency
+        table = [
+            ["provider", "web_address", "bookings", "paid", "refunded", "commission", "payout", "currency"]
+        ]
+        for row in rows:
+            totals = row.totals
+            table.append(
+                [
+                    row.name,
+                    row.slug,
+                    totals.bookings,
+                    _amount(totals.paid_cents),
+                    _amount(totals.refunded_cents),
+                    _amount(totals.commission_cents),
+                    _amount(totals.earning_cents),
+                    currency,
+                ]
+            )
+        return _csv(table, f"cityloop-payouts-{chosen:%Y-%m}.csv")
+
+    @get("/payouts/{file_name:str}")
+    async def provider_csv(
+        self,
+        file_name: FromPath[str],
+        settings: SettingsDep,
+        clock: ClockDep,
+        month: Annotated[str | None, QueryParameter(name="month")] = None,
+    ) -> Response:
+        """/admin/payouts/<provider's web address>.csv: every booking behind one provider's payout."""
+        slug = file_name.removesuffix(".csv")
+        wanted = file_name.endswith(".csv") and is_slug(slug)
+        provider = await Provider.select(Provider.id).where(Provider.slug == slug).first() if wanted else None
+        if provider is None:
+            raise PageMissing("There is no provider at that web address.")
+        zone, locale = settings.city.zone, settings.city.locale
+        chosen = _month(month, city_today(clock.now(), zone))
+        lines = await released_between(*month_bounds(chosen, zone), provider_id=provider["id"])
+        table = [
+            [
+                "booking",
+                "released",
+                "visit",
+                "service",
+                "customer",
+                "outcome",
+                "paid",
+                "refunded",
+                "commission",
+                "payout",
+                "currency",
+            ]
+        ]
+        for line in lines:
+            entry = line.ledger
+            table.append(
+                [
+                    line.public_id,
+                    format_city_time(line.released_at, zone, locale, "yyyy-MM-dd HH:mm"),
+                    format_city_time(line.starts_at, zone, locale, "yyyy-MM-dd HH:mm"),
+                    line.service_name,
+                    line.customer,
+                    line.status.label,
+                    _amount(entry.paid_cents),
+                    _amount(entry.refunded_cents),
+                    _amount(entry.commission_cents),
+                    _amount(entry.earning_cents),
+                    settings.city.currency,
+                ]
+            )
+        return _csv(table, f"cityloop-payout-{slug}-{chosen:%Y-%m}.csv")
+
+    # --- bookings and refunds -----------------------------------------------------------------
+
+    @get("/bookings", name="admin_bookings")
+    async def bookings_page(
+        self, request: Request, q: Annotated[str, QueryParameter(name="q")] = ""
+    ) -> Template:
+        query = q[:200]
+        return render(
+            request,
+            "admin/bookings.html",
+            {"q": query, "bookings": await booking_queries.find_bookings(query)},
+            headers=PRIVATE,
+        )
+
+    async def _booking(self, public_id: str) -> booking_queries.BookingView:
+        view = await booking_queries.booking_view(public_id) if is_slug(public_id) else None
+        if view is None:
+            raise PageMissing("There is no booking with that reference.")
+        return view
+
+    async def _booking_page(self, request: Request, view, form, status_code: int = 200) -> Template:
+        return render(
+            request,
+            "admin/booking.html",
+            {
+                "booking": view,
+                "money": await booking_money(view.id),
+                "redemption": await redemption_queries.booking_redemption(view.id),
+                "form": form,
+            },
+            status_code=status_code,
+            headers=PRIVATE,
+        )
+
+    @get("/bookings/{public_id:str}", name="admin_booking")
+    async def booking_page(self, request: Request, public_id: FromPath[str]) -> Template:
+        return await self._booking_page(request, await self._booking(public_id), RefundForm())
+
+    @post("/bookings/{public_id:str}/refunds")
+    async def refund(
+        self, request: Request, public_id: FromPath[str], clock: ClockDep, payments: PaymentsDep
+    ) -> Response:
+        view = await self._booking(public_id)
+        form = await bind_form(RefundForm, request)
+        if form.validate():
+            try:
+                await payment_services.refund_by_admin(
+                    config=payments,
+                    booking_id=view.id,
+                    amount_cents=form.amount.cents,
+                    reason=form.reason.data,
+                    admin_id=request.scope["user"].id,
+                    now=clock.now(),
+                )
+            except DomainError as error:
+                add_domain_error(form, error)
+            else:
+                flash(request, f"Refund of {payments.money(form.amount.cents)} sent to {view.resident_name}.")
+                return Redirect(f"/admin/bookings/{view.public_id}", status_code=303)
+        return await self._booking_page(request, view, form, status_code=422)
+
+
+ROUTES = [MoneyAdminController]

@@ -1,0 +1,49 @@
+"""The provider's earnings: what is waiting for redemption, what was released, month by month."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from litestar import Controller, Request, get
+from litestar.response import Template
+
+from app.accounts.identity import Role
+from app.booking.routes import PRIVATE
+from app.dashboard.queries import business_of
+from app.payments.queries import month_bounds, months_before, provider_earnings
+from app.shared.citytime import city_today
+from app.web.context import ClockDep, SettingsDep
+from app.web.exceptions import PageMissing
+from app.web.guards import requires_role
+from app.web.htmx import render
+
+MONTHS_SHOWN = 12
+
+
+class EarningsController(Controller):
+    path = "/dashboard/earnings"
+    guards = [requires_role(Role.provider)]
+
+    @get("/", name="dashboard_earnings")
+    async def earnings(self, request: Request, settings: SettingsDep, clock: ClockDep) -> Template:
+        business = await business_of(request.scope["user"].id)
+        if business is None:
+            raise PageMissing("This account has no business profile.")
+        zone = settings.city.zone
+        this_month = city_today(clock.now(), zone).replace(day=1)
+        since, _ = month_bounds(months_before(this_month, MONTHS_SHOWN - 1), zone)
+        earnings = await provider_earnings(business["id"], since=since, zone=zone)
+        return render(
+            request,
+            "dashboard/earnings.html",
+            {
+                "business": business,
+                "earnings": earnings,
+                "this_month": next((m for m in earnings.months if m.month == this_month), None),
+                "commission_percent": f"{Decimal(settings.commission_basis_points) / 100:g}",
+            },
+            headers=PRIVATE,
+        )
+
+
+ROUTES = [EarningsController]

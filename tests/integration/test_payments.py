@@ -1,0 +1,336 @@
+"""Paying, settling, refunds and reconciliation on both engines, against localstripe."""
+
+import asyncio
+import dataclasses
+import random
+from datetime import timedelta
+
+import pytest
+
+from app.accounts.identity import Role
+from app.booking import services as booking_services
+from app.booking.policy import STANDARD_POLICY
+from app.booking.tables import Booking, Slot
+from app.payments import services as payments
+from app.payments.rules import PaymentStatus
+from app.payments.tables import Payment, Refund
+from app.shared.errors import ConflictError, DomainError
+from tests.conftest import TEST_NOW
+from tests.factories import make_account
+from tests.integration.test_booking import booked, hold, residents, setup_provider
+from tests.stripe_helpers import CARD_3DS, CARD_DECLINED, authenticate, charge_then_crash, pay
+
+
+@pytest.fixture
+def config(settings) -> payments.PaymentConfig:
+    return dataclasses.replace(payments.PaymentConfig.from_settings(settings), rng=random.Random(7))
+
+
+async def booking_row(public_id: str) -> dict:
+    return await Booking.select().where(Booking.public_id == public_id).first()
+
+
+async def payment_rows(public_id: str) -> list[dict]:
+    booking = await booking_row(public_id)
+    return await Payment.select().where(Payment.booking == booking["id"]).order_by(Payment.attempt)
+
+
+async def refund_rows(public_id: str) -> list[dict]:
+    booking = await booking_row(public_id)
+    return await Refund.select().where(Refund.booking == booking["id"]).order_by(Refund.id)
+
+
+async def held_booking(capacity: int = 1, count: int = 1):
+    provider, slot, service = await setup_provider(capacity)
+    people = await residents(count)
+    return provider, slot, service, people
+
+
+async def test_paying_confirms_the_booking_and_issues_a_code(database_url, config):
+    _, slot, service, (resident,) = await held_booking()
+    public_id = await hold(resident, service, slot)
+    outcome = await pay(config, resident, public_id, TEST_NOW)
+    assert (outcome.status, outcome.booking_status.value) == (PaymentStatus.succeeded, "confirmed")
+    booking = await booking_row(public_id)
+    assert booking["status"] == "confirmed" and booking["confirmed_at"] == TEST_NOW
+    assert len(booking["redemption_code"]) == 8 and booking["commission_basis_points"] == 1000
+    (payment,) = await payment_rows(public_id)
+    assert (payment["status"], payment["amount_cents"], payment["attempt"]) == ("succeeded", 6800, 1)
+    intent = await config.gateway.fetch_intent(payment["stripe_payment_intent"])
+    assert (intent.status, intent.amount, intent.booking_public_id) == ("succeeded", 6800, public_id)
+    with pytest.raises(ConflictError, match="already paid"):
+        await pay(config, resident, public_id, TEST_NOW)
+    assert len(await payment_rows(public_id)) == 1
+
+
+async def test_a_declined_card_can_be_followed_by_a_good_one(database_url, config):
+    _, slot, service, (resident,) = await held_booking()
+    public_id = await hold(resident, service, slot)
+    with pytest.raises(DomainError, match="Your card was declined"):
+        await pay(config, resident, public_id, TEST_NOW, card=CARD_DECLINED)
+    assert (await booking_row(public_id))["status"] == "held"
+    await pay(config, resident, public_id, TEST_NOW + timedelta(minutes=1))
+    first, second = await payment_rows(public_id)
+    assert (first["status"], first["failure_message"]) == ("failed", "Your card was declined.")
+    assert (
+        second["status"] == "succeeded" and first["stripe_payment_intent"] != second["stripe_payment_intent"]
+    )
+    assert (await booking_row(public_id))["status"] == "confirmed"
+
+
+async def test_three_d_secure_waits_for_the_bank_then_confirms(database_url, config, localstripe):
+    _, slot, service, (resident,) = await held_booking()
+    public_id = await hold(resident, service, slot)
+    outcome = await pay(config, resident, public_id, TEST_NOW, card=CARD_3DS)
+    assert outcome.status is PaymentStatus.requires_action and outcome.client_secret
+    assert (await booking_row(public_id))["status"] == "held"
+    (payment,) = await payment_rows(public_id)
+    authenticate(localstripe, payment["stripe_payment_intent"], outcome.client_secret)
+    booking = await booking_row(public_id)
+    refreshed = await payments.payment_refresh(config=config, booking_id=booking["id"], now=TEST_NOW)
+    assert refreshed.status is PaymentStatus.succeeded
+    assert (await booking_row(public_id))["status"] == "confirmed"
+
+
+async def test_failed_authentication_lets_the_resident_try_again(database_url, config, localstripe):
+    _, slot, service, (resident,) = await held_booking()
+    public_id = await hold(resident, service, slot)
+    outcome = await pay(config, resident, public_id, TEST_NOW, card=CARD_3DS)
+    (payment,) = await payment_rows(public_id)
+    authenticate(localstripe, payment["stripe_payment_intent"], outcome.client_secret, success=False)
+    booking = await booking_row(public_id)
+    refreshed = await payments.payment_refresh(config=config, booking_id=booking["id"], now=TEST_NOW)
+    assert refreshed.status is PaymentStatus.failed and "failed authentication" in refreshed.message
+    await pay(config, resident, public_id, TEST_NOW)
+    assert (await booking_row(public_id))["status"] == "confirmed"
+
+
+async def test_an_abandoned_authentication_is_cancelled_when_the_resident_pays_again(database_url, config):
+    _, slot, service, (resident,) = await held_booking()
+    public_id = await hold(resident, service, slot)
+    await pay(config, resident, public_id, TEST_NOW, card=CARD_3DS)
+    await pay(config, resident, public_id, TEST_NOW)
+    first, second = await payment_rows(public_id)
+    assert (first["status"], second["status"]) == ("failed", "succeeded")
+    assert (await config.gateway.fetch_intent(first["stripe_payment_intent"])).status == "canceled"
+
+
+async def test_double_clicking_pay_charges_once(database_url, config):
+    _, slot, service, (resident,) = await held_booking()
+    public_id = await hold(resident, service, slot)
+    results = await asyncio.gather(
+        *(pay(config, resident, public_id, TEST_NOW) for _ in range(5)), return_exceptions=True
+    )
+    succeeded = [r for r in results if isinstance(r, payments.PaymentOutcome)]
+    refused = [r for r in results if isinstance(r, DomainError)]
+    assert len(succeeded) == 1 and len(refused) == 4, results
+    assert {r.message for r in refused} <= {payments.PAYMENT_UNDER_WAY, payments.ALREADY_PAID}
+    (payment,) = await payment_rows(public_id)
+    assert payment["status"] == "succeeded"
+
+
+async def test_an_expired_hold_is_not_charged(database_url, config):
+    _, slot, service, (resident,) = await held_booking()
+    public_id = await hold(resident, service, slot)
+    with pytest.raises(ConflictError, match="hold on this time has ended"):
+        await pay(config, resident, public_id, TEST_NOW + timedelta(minutes=11))
+    assert await payment_rows(public_id) == []
+
+
+async def test_settling_the_same_payment_again_and_again_changes_it_once(database_url, config):
+    _, slot, service, (resident,) = await held_booking()
+    public_id = await hold(resident, service, slot)
+    intent_id = await charge_then_crash(config, await booking_row(public_id), TEST_NOW)
+    intent = await config.gateway.fetch_intent(intent_id)
+    outcomes = await asyncio.gather(
+        *(payments.payment_settle(intent, config=config, now=TEST_NOW) for _ in range(10))
+    )
+    assert {o.status for o in outcomes} == {PaymentStatus.succeeded}
+    booking = await booking_row(public_id)
+    assert booking["status"] == "confirmed" and booking["redemption_code"]
+    code = booking["redemption_code"]
+    await payments.payment_settle(intent, config=config, now=TEST_NOW + timedelta(hours=1))
+    booking = await booking_row(public_id)
+    assert (booking["redemption_code"], booking["confirmed_at"]) == (code, TEST_NOW)
+    assert await refund_rows(public_id) == []
+
+
+async def test_reconciliation_confirms_a_payment_the_server_died_before_recording(database_url, config):
+    _, slot, service, (resident,) = await held_booking()
+    public_id = await hold(resident, service, slot)
+    await charge_then_crash(config, await booking_row(public_id), TEST_NOW)
+    too_soon = await payments.payments_reconcile(config=config, now=TEST_NOW)
+    assert too_soon.payments_checked == 0  # fresh payments belong to the request handling them
+    later = TEST_NOW + timedelta(minutes=2)
+    report = await payments.payments_reconcile(config=config, now=later)
+    assert (report.payments_checked, report.payments_changed) == (1, 1)
+    assert (await booking_row(public_id))["status"] == "confirmed"
+    again = await payments.payments_reconcile(config=config, now=later + timedelta(minutes=5))
+    assert again == payments.ReconcileReport()
+
+
+async def test_reconciliation_ends_attempts_that_never_reached_stripe(database_url, config):
+    _, slot, service, (resident,) = await held_booking()
+    public_id = await hold(resident, service, slot)
+    await payments._start_attempt(config, await booking_row(public_id), TEST_NOW)  # then the process died
+    report = await payments.payments_reconcile(config=config, now=TEST_NOW + timedelta(minutes=11))
+    assert report.payments_changed == 1
+    (payment,) = await payment_rows(public_id)
+    assert payment["status"] == "failed"
+    # the hold is still running, so the resident can pay now
+    assert (await booking_row(public_id))["status"] == "held"
+
+
+async def test_a_late_payment_confirms_when_the_seat_is_still_free(database_url, config, localstripe):
+    _, slot, service, (resident,) = await held_booking()
+    public_id = await hold(resident, service, slot)
+    outcome = await pay(config, resident, public_id, TEST_NOW, card=CARD_3DS)
+    later = TEST_NOW + timedelta(minutes=15)
+    await booking_services.bookings_expire_lapsed(now=later)
+    assert (await booking_row(public_id))["status"] == "expired" and await booked(slot["id"]) == 0
+    (payment,) = await payment_rows(public_id)
+    authenticate(localstripe, payment["stripe_payment_intent"], outcome.client_secret)
+    await payments.payment_refresh(config=config, booking_id=(await booking_row(public_id))["id"], now=later)
+    assert (await booking_row(public_id))["status"] == "confirmed" and await booked(slot["id"]) == 1
+    assert await refund_rows(public_id) == []
+
+
+async def test_a_late_payment_for_a_time_someone_else_took_is_refunded_in_full(
+    database_url, config, localstripe
+):
+    _, slot, service, (late, punctual) = await held_booking(count=2)
+    slow = await hold(late, service, slot)
+    outcome = await pay(config, late, slow, TEST_NOW, card=CARD_3DS)
+    later = TEST_NOW + timedelta(minutes=15)
+    await booking_services.bookings_expire_lapsed(now=later)
+    quick = await hold(punctual, service, slot, now=later)
+    await pay(config, punctual, quick, later)
+    (payment,) = await payment_rows(slow)
+    authenticate(localstripe, payment["stripe_payment_intent"], outcome.client_secret)
+    await payments.payment_refresh(config=config, booking_id=(await booking_row(slow))["id"], now=later)
+    assert (await booking_row(slow))["status"] == "expired"
+    assert (await booking_row(quick))["status"] == "confirmed" and await booked(slot["id"]) == 1
+    (refund,) = await refund_rows(slow)
+    assert (refund["status"], refund["amount_cents"], refund["requested_by"]) == ("succeeded", 6800, "system")
+    assert refund["reason"] == payments.LATE_AND_TAKEN
+    at_stripe = await config.gateway.find_refund(
+        intent_id=payment["stripe_payment_intent"], refund_id=refund["id"]
+    )
+    assert (at_stripe.id, at_stripe.amount) == (refund["stripe_refund"], 6800)
+
+
+async def test_resident_cancellation_refunds_what_the_policy_gives(database_url, config):
+    provider, _, service, (early, late) = await held_booking(capacity=2, count=2)
+    slot = await Slot.select().where(Slot.provider == provider).order_by(Slot.starts_at).offset(10).first()
+    first, second = await hold(early, service, slot), await hold(late, service, slot)
+    await pay(config, early, first, TEST_NOW)
+    await pay(config, late, second, TEST_NOW)
+    await payments.cancel_by_resident(
+        config=config,
+        resident_id=early,
+        public_id=first,
+        now=slot["starts_at"] - timedelta(days=2),
+        policy=STANDARD_POLICY,
+    )
+    await payments.cancel_by_resident(
+        config=config,
+        resident_id=late,
+        public_id=second,
+        now=slot["starts_at"] - timedelta(hours=2),
+        policy=STANDARD_POLICY,
+    )
+    (full,) = await refund_rows(first)
+    (half,) = await refund_rows(second)
+    assert (full["amount_cents"], full["status"], full["requested_by"]) == (6800, "succeeded", "resident")
+    assert (half["amount_cents"], half["status"]) == (3400, "succeeded")
+    assert "50% refunded" in half["reason"]
+
+
+async def test_provider_cancellation_and_closed_days_refund_in_full(database_url, config):
+    provider, slot, service, (one, two) = await held_booking(capacity=2, count=2)
+    first, second = await hold(one, service, slot), await hold(two, service, slot)
+    await pay(config, one, first, TEST_NOW)
+    await pay(config, two, second, TEST_NOW)
+    await payments.cancel_by_provider(
+        config=config, provider_id=provider, public_id=first, reason="Van broke down", now=TEST_NOW
+    )
+    day_start = slot["starts_at"].replace(hour=0, minute=0) - timedelta(hours=1)
+    cancelled = await payments.close_day(
+        config=config,
+        now=TEST_NOW,
+        provider_id=provider,
+        day_start=day_start,
+        day_end=day_start + timedelta(days=1),
+        closed=True,
+        bookings="cancel",
+    )
+    assert cancelled == 1
+    for public_id in (first, second):
+        (refund,) = await refund_rows(public_id)
+        assert (refund["amount_cents"], refund["status"], refund["requested_by"]) == (
+            6800,
+            "succeeded",
+            "provider",
+        )
+
+
+async def test_refunds_never_exceed_what_was_paid(database_url, config):
+    _, slot, service, (resident,) = await held_booking()
+    public_id = await hold(resident, service, slot)
+    await pay(config, resident, public_id, TEST_NOW)
+    booking = await booking_row(public_id)
+    admin = (await make_account("admin@example.com", "Admin", role=Role.admin)).id
+
+    async def refund(cents: int):
+        return await payments.refund_by_admin(
+            config=config,
+            booking_id=booking["id"],
+            amount_cents=cents,
+            reason="Goodwill",
+            admin_id=admin,
+            now=TEST_NOW,
+        )
+
+    with pytest.raises(DomainError, match="more than is left to refund: at most €68"):
+        await refund(6801)
+    with pytest.raises(DomainError, match="above zero"):
+        await refund(0)
+    await refund(4000)
+    results = await asyncio.gather(refund(2000), refund(2000), return_exceptions=True)
+    assert sum(r is None for r in results) == 1
+    assert [str(r) for r in results if r is not None] == [
+        "That is more than is left to refund: at most €8 can be refunded."
+    ]
+    rows = await refund_rows(public_id)
+    assert [r["amount_cents"] for r in rows] == [4000, 2000] and {r["status"] for r in rows} == {"succeeded"}
+    assert sum(r["amount_cents"] for r in rows) <= 6800
+
+
+async def test_a_refund_stripe_could_not_be_reached_for_is_sent_by_the_reconciler(database_url, config):
+    _, slot, service, (resident,) = await held_booking()
+    public_id = await hold(resident, service, slot)
+    await pay(config, resident, public_id, TEST_NOW)
+    booking = await booking_row(public_id)
+    offline = dataclasses.replace(
+        config,
+        gateway=type(config.gateway)(
+            dataclasses.replace(config.gateway.settings, api_base="http://127.0.0.1:9")
+        ),
+    )
+    await payments.refund_by_admin(
+        config=offline,
+        booking_id=booking["id"],
+        amount_cents=1000,
+        reason="Late",
+        admin_id=resident,
+        now=TEST_NOW,
+    )
+    (refund,) = await refund_rows(public_id)
+    assert refund["status"] == "pending"  # recorded, counted against the guard, not yet at Stripe
+    report = await payments.payments_reconcile(config=config, now=TEST_NOW + timedelta(minutes=2))
+    assert (report.refunds_checked, report.refunds_changed) == (1, 1)
+    (refund,) = await refund_rows(public_id)
+    assert refund["status"] == "succeeded" and refund["stripe_refund"].startswith("re_")
+    assert await payments.payments_reconcile(config=config, now=TEST_NOW + timedelta(minutes=3)) == (
+        payments.ReconcileReport()
+    )

@@ -1,0 +1,74 @@
+"""Helpers for tests that pay through localstripe with the real Stripe SDK."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+
+import httpx
+
+from app.payments import services as payments
+from app.payments.rules import PaymentStatus
+from app.payments.tables import Payment
+
+CARD_OK = "4242424242424242"
+CARD_DECLINED = "4000000000000341"
+CARD_3DS = "4000000000003220"
+
+
+async def pay(config, resident_id: int, public_id: str, now, card: str = CARD_OK) -> payments.PaymentOutcome:
+    """What the checkout page does: a payment method from the card, then the pay request."""
+    method = await config.gateway.test_card(card)
+    return await payments.payment_submit(
+        config=config, resident_id=resident_id, public_id=public_id, payment_method=method, now=now
+    )
+
+
+async def charge_then_crash(config, booking: dict, now, card: str = CARD_OK) -> str:
+    """The state a crash leaves behind: the attempt recorded and charged at Stripe, the success
+    never written down (the process died between Stripe's answer and our record). The same steps
+    payment_submit takes, stopping where the crash happens. Returns the PaymentIntent id."""
+    payment_id, attempt = await payments._start_attempt(config, booking, now)
+    intent = await config.gateway.create_intent(
+        amount_cents=booking["price_cents"],
+        currency=config.currency,
+        payment_method=await config.gateway.test_card(card),
+        booking_public_id=booking["public_id"],
+        payment_id=payment_id,
+        idempotency_key=f"cityloop-{booking['public_id']}-{attempt}",
+    )
+    await Payment.update({Payment.stripe_payment_intent: intent.id}).where(Payment.id == payment_id)
+    confirmed = await config.gateway.confirm_intent(intent.id, idempotency_key=f"crash-{intent.id}")
+    assert confirmed.status == "succeeded"
+    row = await Payment.select(Payment.status).where(Payment.id == payment_id).first()
+    assert row["status"] == PaymentStatus.starting.value  # Stripe has the money; we don't know yet
+    return intent.id
+
+
+def authenticate(localstripe_url: str, intent_id: str, client_secret: str, *, success: bool = True) -> None:
+    """The resident's answer in the bank's 3-D Secure window (what Stripe.js sends)."""
+    httpx.post(
+        f"{localstripe_url}/v1/payment_intents/{intent_id}/_authenticate",
+        params={"success": "true" if success else "false"},
+        json={"key": "pk_test_cityloop_localstripe", "client_secret": client_secret},
+        timeout=5,
+    ).raise_for_status()
+
+
+def events_for(localstripe_url: str, secret_key: str, intent_id: str) -> list[dict]:
+    """The events Stripe recorded about one PaymentIntent, as Stripe would send them."""
+    listing = httpx.get(
+        f"{localstripe_url}/v1/events", params={"limit": 100}, auth=(secret_key, ""), timeout=5
+    )
+    listing.raise_for_status()
+    return [event for event in listing.json()["data"] if event["data"]["object"].get("id") == intent_id]
+
+
+def signed(event: dict, secret: str, at: int | None = None) -> tuple[bytes, str]:
+    """The body and Stripe-Signature header of a webhook delivery (Stripe's v1 scheme)."""
+    payload = json.dumps(event).encode()
+    timestamp = int(time.time()) if at is None else at
+    signature = hmac.new(secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256).hexdigest()
+    return payload, f"t={timestamp},v1={signature}"
