@@ -61,14 +61,20 @@ async def load_demo(settings: Settings) -> list[str]:
 
 async def verify_provider(settings: Settings, slug: str) -> str:
     """Make a provider public with the verified badge; returns its name."""
-    from app.catalog.services import provider_verify
+    from app.catalog.admin_services import CLI_VERIFICATION_NOTE, provider_verify
     from app.catalog.tables import Provider
+    from app.shared.errors import DomainError
 
     database.bind(database.engine_from_url(settings.database_url))
     row = await Provider.select(Provider.id, Provider.name).where(Provider.slug == slug).first()
     if row is None:
         raise SystemExit(f"No provider has the web address /providers/{slug}.")
-    await provider_verify(row["id"], now=SystemClock().now(), zone=settings.city.zone)
+    try:
+        await provider_verify(
+            row["id"], note=CLI_VERIFICATION_NOTE, now=SystemClock().now(), zone=settings.city.zone
+        )
+    except DomainError as error:
+        raise SystemExit(error.message) from None
     return row["name"]
 
 

@@ -18,14 +18,17 @@ from litestar.middleware import DefineMiddleware
 from litestar.static_files import create_static_files_router
 
 from app import database
+from app.accounts import admin_routes as account_admin_routes
 from app.accounts import routes as account_routes
 from app.accounts.services import sessions_purge_expired, throttle_purge
+from app.admin import figures_routes
 from app.admin import routes as admin_routes
 from app.analytics.services import views_add
 from app.analytics.views import ViewCounter
 from app.booking import provider_routes as provider_booking_routes
 from app.booking import routes as booking_routes
 from app.booking.services import bookings_expire_lapsed, next_free_refresh, slots_refresh_all
+from app.catalog import admin_routes as catalog_admin_routes
 from app.catalog import routes as catalog_routes
 from app.dashboard import routes as dashboard_routes
 from app.jobs.services import claim_day
@@ -35,6 +38,9 @@ from app.payments import provider_routes as payment_provider_routes
 from app.payments import routes as payment_routes
 from app.payments.services import PaymentConfig, payments_reconcile
 from app.redemption import routes as redemption_routes
+from app.reviews import admin_routes as review_admin_routes
+from app.reviews import provider_routes as review_provider_routes
+from app.reviews import routes as review_routes
 from app.settings import Settings
 from app.shared.citytime import city_today
 from app.shared.clock import Clock, SystemClock
@@ -143,12 +149,18 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
             *account_routes.ROUTES,
             *dashboard_routes.ROUTES,
             *admin_routes.ROUTES,
+            *catalog_admin_routes.ROUTES,
+            *account_admin_routes.ROUTES,
+            *figures_routes.ROUTES,
             *booking_routes.ROUTES,
             *provider_booking_routes.ROUTES,
             *payment_routes.ROUTES,
             *payment_provider_routes.ROUTES,
             *payment_admin_routes.ROUTES,
             *redemption_routes.ROUTES,
+            *review_routes.ROUTES,
+            *review_provider_routes.ROUTES,
+            *review_admin_routes.ROUTES,
             *health.ROUTES,
             *assets.routers(),
             media,

@@ -3,6 +3,7 @@
 from piccolo.conf.apps import AppConfig
 
 from app.accounts.tables import ThrottleEvent, UserAccount, UserSession
+from app.admin.tables import AdminAction
 from app.analytics.tables import ProviderViewDay
 from app.booking.tables import Booking, Slot, TimeOff
 from app.catalog.tables import (
@@ -12,12 +13,12 @@ from app.catalog.tables import (
     Provider,
     ProviderPhoto,
     ProviderServiceArea,
-    Review,
     Service,
 )
 from app.jobs.tables import DailyJob
 from app.payments.tables import Payment, Refund, StripeEvent
 from app.redemption.tables import RedemptionLog
+from app.reviews.tables import ModerationDecision, Review, ReviewPhoto, ReviewReport
 from app.settings import PROJECT_ROOT
 
 APP_CONFIG = AppConfig(
@@ -44,6 +45,10 @@ APP_CONFIG = AppConfig(
         Refund,
         StripeEvent,
         RedemptionLog,
+        ReviewPhoto,
+        ReviewReport,
+        ModerationDecision,
+        AdminAction,
     ],
     migration_dependencies=[],
     commands=[],

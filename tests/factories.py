@@ -20,9 +20,9 @@ from app.catalog.tables import (
     OpeningHours,
     Provider,
     ProviderServiceArea,
-    Review,
     Service,
 )
+from app.reviews.tables import Review
 from app.shared.text import slugify
 from tests.conftest import TEST_NOW
 

@@ -8,7 +8,30 @@ from datetime import datetime
 
 from app.accounts.identity import CurrentUser, Role
 from app.accounts.tables import ThrottleEvent, UserAccount, UserSession
+from app.admin.rules import SUSPENDING_ACTIONS, Subject
+from app.admin.tables import AdminAction
 from app.database import instant_from_db
+
+ACCOUNTS_PER_PAGE = 25
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRow:
+    id: int
+    email: str
+    display_name: str
+    role: Role
+    is_active: bool
+    created_at: datetime
+    last_login_at: datetime | None
+    suspension_reason: str  # the latest, while suspended
+
+
+@dataclass(frozen=True, slots=True)
+class AccountsPage:
+    rows: list[AccountRow]
+    page: int
+    has_next: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,3 +100,61 @@ async def throttle_attempts(buckets: tuple[str, ...], *, since: datetime) -> dic
         since,
     )
     return {row["bucket"]: (row["attempts"], instant_from_db(row["oldest"])) for row in rows}
+
+
+async def accounts_find(email_part: str, *, page: int, per_page: int = ACCOUNTS_PER_PAGE) -> AccountsPage:
+    """Accounts whose email contains ``email_part`` (all of them when empty), newest first."""
+    query = UserAccount.select(
+        UserAccount.id,
+        UserAccount.email,
+        UserAccount.display_name,
+        UserAccount.role,
+        UserAccount.is_active,
+        UserAccount.created_at,
+        UserAccount.last_login_at,
+    )
+    # Stored lower-case. A typed % or _ keeps its LIKE meaning: the results only ever widen.
+    if typed := email_part.strip().lower():
+        query = query.where(UserAccount.email.like(f"%{typed}%"))
+    rows = (
+        await query.order_by(UserAccount.created_at, ascending=False)
+        .order_by(UserAccount.id, ascending=False)
+        .limit(per_page + 1)
+        .offset((page - 1) * per_page)
+    )
+    shown = rows[:per_page]
+    reasons = await _suspension_reasons([row["id"] for row in shown if not row["is_active"]])
+    return AccountsPage(
+        rows=[
+            AccountRow(
+                id=row["id"],
+                email=row["email"],
+                display_name=row["display_name"],
+                role=Role(row["role"]),
+                is_active=bool(row["is_active"]),
+                created_at=row["created_at"],
+                last_login_at=row["last_login_at"],
+                suspension_reason=reasons.get(row["id"], ""),
+            )
+            for row in shown
+        ],
+        page=page,
+        has_next=len(rows) > per_page,
+    )
+
+
+async def _suspension_reasons(account_ids: list[int]) -> dict[int, str]:
+    """The latest suspension reason of each account (one query)."""
+    if not account_ids:
+        return {}
+    rows = (
+        await AdminAction.select(AdminAction.subject_id, AdminAction.note)
+        .where(
+            AdminAction.subject_kind == Subject.account.value,
+            AdminAction.subject_id.is_in(account_ids),
+            AdminAction.action.is_in(list(SUSPENDING_ACTIONS)),
+        )
+        .order_by(AdminAction.created_at)
+        .order_by(AdminAction.id)
+    )
+    return {row["subject_id"]: row["note"] for row in rows}  # later rows win

@@ -18,13 +18,20 @@ from app.accounts.queries import account_by_email, account_by_id, current_user_f
 from app.accounts.rules import password_problem
 from app.accounts.tables import ThrottleEvent, UserAccount, UserSession
 from app.accounts.throttle import ThrottleRule, device_token_is_valid, login_buckets, signup_buckets
+from app.admin.rules import ActionKind, Subject
+from app.admin.tables import AdminAction
 from app.catalog.services import provider_create
-from app.shared.errors import ConflictError, DomainError, TooManyAttemptsError
+from app.shared.errors import ConflictError, DomainError, NotFoundError, TooManyAttemptsError
 
 EMAIL_TAKEN = "An account with this email already exists. Log in instead, or use another email."
 LOGIN_FAILED = "That email and password don't match an account. Check them and try again."
 ACCOUNT_SUSPENDED = "This account is suspended, so it can't sign in. Contact Cityloop support for help."
 CURRENT_PASSWORD_WRONG = "That isn't your current password."
+NO_SUCH_ACCOUNT = "That account doesn't exist."
+CANT_SUSPEND_YOURSELF = "You can't suspend your own account. Ask another administrator."
+ACCOUNT_ALREADY_SUSPENDED = "This account is already suspended."
+ACCOUNT_NOT_SUSPENDED = "This account isn't suspended."
+SUSPEND_REASON_REQUIRED = "Give the reason for the suspension."
 TOO_MANY_ATTEMPTS = "Too many attempts from here. For your security, wait {minutes} and try again."
 
 
@@ -172,6 +179,8 @@ async def account_authenticate(
     if not matches or row is None:
         raise DomainError(LOGIN_FAILED)  # the attempt stays counted
     if not row["is_active"]:
+        # Said only to someone who knows the password: a wrong one gets LOGIN_FAILED like any other,
+        # so the form never reveals which addresses have (suspended) accounts.
         raise DomainError(ACCOUNT_SUSPENDED)
     changes: dict = {UserAccount.last_login_at: now}
     if needs_rehash:
@@ -206,6 +215,74 @@ async def account_change_password(
     async with database.transaction():
         await UserAccount.update({UserAccount.password_hash: new_hash}).where(UserAccount.id == account_id)
         await sessions_revoke_for_account(account_id=account_id)
+
+
+# --- suspension (administrators) ---------------------------------------------------------------
+
+
+async def _account_set_active(
+    *,
+    account_id: int,
+    admin_id: int,
+    active: bool,
+    action: ActionKind,
+    note: str,
+    now: datetime,
+    refusal: str,
+) -> None:
+    """Flip ``is_active`` only if it isn't already (two admins at once: one change, one log line)."""
+    async with database.transaction():
+        rows = (
+            await UserAccount.update({UserAccount.is_active: active})
+            .where(UserAccount.id == account_id, UserAccount.is_active.eq(not active))
+            .returning(UserAccount.id)
+        )
+        if not rows:
+            if await account_by_id(account_id) is None:
+                raise NotFoundError(NO_SUCH_ACCOUNT)
+            raise ConflictError(refusal)
+        await AdminAction.insert(
+            AdminAction(
+                admin=admin_id,
+                subject_kind=Subject.account.value,
+                subject_id=account_id,
+                action=action.value,
+                note=note,
+                created_at=now,
+            )
+        )
+        if not active:
+            await sessions_revoke_for_account(account_id=account_id)
+
+
+async def account_suspend(*, account_id: int, admin_id: int, reason: str, now: datetime) -> None:
+    """Stop an account from signing in and end every session it has, at once."""
+    if account_id == admin_id:
+        raise DomainError(CANT_SUSPEND_YOURSELF)
+    if not reason.strip():
+        raise DomainError(SUSPEND_REASON_REQUIRED, field="reason")
+    await _account_set_active(
+        account_id=account_id,
+        admin_id=admin_id,
+        active=False,
+        action=ActionKind.suspend,
+        note=reason.strip(),
+        now=now,
+        refusal=ACCOUNT_ALREADY_SUSPENDED,
+    )
+
+
+async def account_reinstate(*, account_id: int, admin_id: int, note: str, now: datetime) -> None:
+    """Let a suspended account sign in again."""
+    await _account_set_active(
+        account_id=account_id,
+        admin_id=admin_id,
+        active=True,
+        action=ActionKind.reinstate,
+        note=note.strip(),
+        now=now,
+        refusal=ACCOUNT_NOT_SUSPENDED,
+    )
 
 
 # --- sessions ----------------------------------------------------------------------------------

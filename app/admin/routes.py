@@ -1,4 +1,4 @@
-"""Administration: the city's categories and neighbourhoods (moderation and verification come later)."""
+"""Administration: the overview, and the city's categories and neighbourhoods."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from app.accounts.identity import Role
 from app.admin.forms import CategoryForm, NameForm, NeighbourhoodForm
 from app.catalog import services as catalog
 from app.catalog.queries import categories, neighbourhoods
+from app.reviews.queries import queue_size
 from app.shared.errors import DomainError
 from app.web.exceptions import PageMissing
 from app.web.flash import flash
@@ -52,7 +53,11 @@ class AdminController(Controller):
         return render(
             request,
             "admin/home.html",
-            {"counts": {key: len(await spec["load"]()) for key, spec in LISTS.items()}, "lists": LISTS},
+            {
+                "counts": {key: len(await spec["load"]()) for key, spec in LISTS.items()},
+                "lists": LISTS,
+                "to_moderate": await queue_size(),
+            },
         )
 
     async def _page(

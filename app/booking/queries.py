@@ -181,7 +181,7 @@ async def resident_bookings(
 
 
 async def bookable_service(provider_slug: str, service_public_id: str) -> dict | None:
-    """The service and its verified provider, if residents can book it."""
+    """The service and its verified, not suspended provider, if residents can book it."""
     return (
         await Service.select(
             Service.id,
@@ -204,6 +204,7 @@ async def bookable_service(provider_slug: str, service_public_id: str) -> dict |
             Service.provider.slug == provider_slug,
             Service.is_archived.eq(False),
             Service.provider.is_verified.eq(True),
+            Service.provider.is_suspended.eq(False),
         )
         .first()
     )

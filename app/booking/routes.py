@@ -21,6 +21,7 @@ from app.payments import services as payment_services
 from app.payments.queries import booking_money
 from app.payments.rules import PaymentStatus
 from app.payments.services import PaymentConfig
+from app.reviews.queries import review_of_booking, review_status_by_booking
 from app.settings import Settings
 from app.shared.clock import Clock
 from app.shared.errors import DomainError
@@ -55,7 +56,10 @@ def _chosen_day(raw: str | None, days: list[queries.BookingDay]) -> date:
 async def _service_or_404(slug: str, public_id: str) -> dict:
     service = await queries.bookable_service(slug, public_id) if is_slug(slug) else None
     if service is None:
-        raise PageMissing("That service can't be booked. It may have been archived; see the provider's page.")
+        raise PageMissing(
+            "That service can't be booked at the moment: it may have been archived, or the business "
+            "isn't taking bookings. Search for another provider."
+        )
     return service
 
 
@@ -140,7 +144,8 @@ async def book_submit(
     return Redirect(f"/bookings/{public_id}", status_code=303)
 
 
-async def _own_booking(request: Request, public_id: str) -> queries.BookingView:
+async def own_booking(request: Request, public_id: str) -> queries.BookingView:
+    """The signed-in resident's booking, or the "not yours" page (also for other people's ids)."""
     view = await queries.resident_booking(_user(request).id, public_id) if is_slug(public_id) else None
     if view is None:
         raise PageMissing(booking.NOT_YOURS)
@@ -151,7 +156,7 @@ async def _own_booking(request: Request, public_id: str) -> queries.BookingView:
 async def booking_page(
     request: Request, public_id: FromPath[str], clock: ClockDep, payments: PaymentsDep
 ) -> Template:
-    view = await _own_booking(request, public_id)
+    view = await own_booking(request, public_id)
     return await render_booking_page(request, view, clock.now(), payments)
 
 
@@ -181,7 +186,7 @@ async def render_booking_page(
         if money.in_flight:  # a payment is under way: ask Stripe how it went (the webhook may be late)
             outcome = await payment_services.payment_refresh(config=payments, booking_id=view.id, now=now)
             if outcome is not None and outcome.booking_status is not Status.held:
-                view, money = await _own_booking(request, view.public_id), await booking_money(view.id)
+                view, money = await own_booking(request, view.public_id), await booking_money(view.id)
             elif outcome is not None and outcome.status is PaymentStatus.requires_action:
                 checkout.authentication_secret = outcome.client_secret
             elif outcome is not None and outcome.status is not PaymentStatus.failed:
@@ -209,6 +214,9 @@ async def render_booking_page(
             "refund_percent": STANDARD_POLICY.refund_percent(view.starts_at, now),
             "may_reschedule": view.status is Status.confirmed
             and STANDARD_POLICY.may_reschedule(view.starts_at, now),
+            "review": await review_of_booking(view.id, _user(request).id)
+            if view.status is Status.redeemed
+            else None,
         },
         status_code=status_code,
         headers=PRIVATE,
@@ -217,7 +225,7 @@ async def render_booking_page(
 
 @post("/bookings/{public_id:str}/release", guards=[requires_login])
 async def booking_release(request: Request, public_id: FromPath[str], clock: ClockDep) -> Redirect:
-    view = await _own_booking(request, public_id)
+    view = await own_booking(request, public_id)
     try:
         await booking.booking_release(
             resident_id=_user(request).id, public_id=view.public_id, now=clock.now()
@@ -231,7 +239,7 @@ async def booking_release(request: Request, public_id: FromPath[str], clock: Clo
 
 @get("/bookings/{public_id:str}/cancel", name="booking_cancel", guards=[requires_login])
 async def cancel_page(request: Request, public_id: FromPath[str], clock: ClockDep) -> Template:
-    view = await _own_booking(request, public_id)
+    view = await own_booking(request, public_id)
     percent = STANDARD_POLICY.refund_percent(view.starts_at, clock.now())
     kept = (await booking_money(view.id)).ledger.kept_cents
     return render(
@@ -246,7 +254,7 @@ async def cancel_page(request: Request, public_id: FromPath[str], clock: ClockDe
 async def cancel_submit(
     request: Request, public_id: FromPath[str], clock: ClockDep, payments: PaymentsDep
 ) -> Redirect:
-    view = await _own_booking(request, public_id)
+    view = await own_booking(request, public_id)
     try:
         percent = await payment_services.cancel_by_resident(
             config=payments,
@@ -304,7 +312,7 @@ async def reschedule_page(
     clock: ClockDep,
     day: Annotated[str | None, QueryParameter(name="day")] = None,
 ) -> Template:
-    view = await _own_booking(request, public_id)
+    view = await own_booking(request, public_id)
     return await _reschedule_page(request, settings, clock, view, day, RescheduleForm())
 
 
@@ -312,7 +320,7 @@ async def reschedule_page(
 async def reschedule_submit(
     request: Request, public_id: FromPath[str], settings: SettingsDep, clock: ClockDep
 ) -> Response:
-    view = await _own_booking(request, public_id)
+    view = await own_booking(request, public_id)
     form = await bind_form(RescheduleForm, request)
     day = (await request.form()).get("day")
     day = day if isinstance(day, str) else None
@@ -337,7 +345,7 @@ async def reschedule_submit(
 async def booking_ics(
     request: Request, public_id: FromPath[str], settings: SettingsDep, clock: ClockDep
 ) -> Response:
-    view = await _own_booking(request, public_id)
+    view = await own_booking(request, public_id)
     if view.status not in (Status.confirmed, Status.redeemed):
         raise PageMissing("Only confirmed bookings can be added to a calendar.")
     body = calendar_file(
@@ -372,10 +380,11 @@ def _calendar_entry(view: queries.BookingView, settings: Settings, *, for_provid
 @get("/account/bookings", name="my_bookings", guards=[requires_login])
 async def my_bookings(request: Request, clock: ClockDep) -> Template:
     upcoming, past = await queries.resident_bookings(_user(request).id, now=clock.now())
+    reviews = await review_status_by_booking([b.id for b in past if b.status is Status.redeemed])
     return render(
         request,
         "booking/my_bookings.html",
-        {"upcoming": upcoming, "past": past, "now": clock.now()},
+        {"upcoming": upcoming, "past": past, "now": clock.now(), "reviews": reviews},
         headers=PRIVATE,
     )
 

@@ -146,6 +146,7 @@ SLOT_TAKEN = "Sorry, that time was just taken. Please pick another."
 SLOT_GONE = "That time is no longer offered. Please pick another."
 TOO_SOON = "That time is too soon to book: the provider needs more notice. Please pick a later time."
 NOT_BOOKABLE = "This service can't be booked at the moment."
+PROVIDER_PAUSED = "This business isn't taking bookings at the moment. Please choose another provider."
 ADDRESS_REQUIRED = "Enter the address where the service should happen."
 NEIGHBOURHOOD_REQUIRED = "Choose your neighbourhood."
 OUTSIDE_AREA = "This provider doesn't travel to {neighbourhood}. Try another provider for that neighbourhood."
@@ -251,12 +252,15 @@ async def booking_hold(*, resident_id: int, request: HoldRequest, now: datetime,
             Service.online_price_cents,
             Service.list_price_cents,
             Service.provider.is_verified,
+            Service.provider.is_suspended,
         )
         .where(Service.public_id == request.service_public_id, Service.is_archived.eq(False))
         .first()
     )
     if service is None or not service["provider.is_verified"]:
         raise NotFoundError(NOT_BOOKABLE)
+    if service["provider.is_suspended"]:
+        raise DomainError(PROVIDER_PAUSED)
     provider_id = service["provider"]
     if service["location"] == ServiceLocation.customer_address.value:
         await _check_address(provider_id, request)
@@ -457,6 +461,26 @@ async def booking_cancel_by_provider(*, provider_id: int, public_id: str, reason
         )
     await next_free_refresh(now=now, provider_id=provider_id)
     return cancelled
+
+
+async def bookings_release_holds(*, provider_id: int, now: datetime) -> int:
+    """End every hold on the provider's times (a suspended business takes no new bookings).
+
+    A hold paid meanwhile is left alone: it is a confirmed booking now. Returns how many ended.
+    """
+    released = 0
+    async with database.transaction():
+        held = await Booking.select(Booking.id).where(
+            Booking.provider == provider_id, Booking.status == Status.held.value
+        )
+        for row in held:
+            try:
+                await _transition(row["id"], Action.release, now, release_seat=True)
+            except ConflictError:
+                continue
+            released += 1
+    await next_free_refresh(now=now, provider_id=provider_id)
+    return released
 
 
 async def booking_mark_no_show(*, provider_id: int, public_id: str, now: datetime) -> None:

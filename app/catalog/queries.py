@@ -7,7 +7,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from app.booking.tables import Slot
+from piccolo.query.functions.aggregate import Count
+
+from app.admin.rules import PROVIDER_FILTERS, SUSPENDING_ACTIONS, Standing, Subject, action_label
+from app.admin.tables import AdminAction
+from app.booking.state import Status
+from app.booking.tables import Booking, Slot
 from app.catalog import ranking
 from app.catalog.discovery import RATING_TENTHS, Filters, availability_range
 from app.catalog.hours import Interval
@@ -20,11 +25,12 @@ from app.catalog.tables import (
     Provider,
     ProviderPhoto,
     ProviderServiceArea,
-    Review,
     Service,
 )
 from app.database import instant_from_db
+from app.reviews.tables import Review, ReviewPhoto
 from app.shared.citytime import city_day_bounds, city_today, to_city
+from app.shared.text import slugify
 
 PER_PAGE = 20
 REVIEWS_PER_PAGE = 5
@@ -171,7 +177,7 @@ def _conditions(
     now: datetime,
 ) -> str:
     matching = lambda: _service_match(sql, filters, category_id, neighbourhood_id)  # noqa: E731 - binds in place
-    where = ["p.is_verified", f"EXISTS (SELECT 1 FROM service s WHERE {matching()})"]
+    where = ["p.is_verified", "NOT p.is_suspended", f"EXISTS (SELECT 1 FROM service s WHERE {matching()})"]
     for term in search_terms(filters.query):
         where.append(f"p.search_text LIKE {sql.bind(f'% {term}%')}")
     if filters.min_rating:
@@ -197,7 +203,7 @@ async def search_providers(
     neighbourhood_id: int | None = None,
     per_page: int = PER_PAGE,
 ) -> ResultsPage:
-    """Verified providers matching the filters, one page of them, in the chosen order.
+    """Verified, not suspended providers matching the filters, one page of them, in the chosen order.
 
     Three queries whatever the page size: the page itself (with the total, the from-price and the
     next free time that match the filters), then the services and cover photos of its providers.
@@ -290,6 +296,237 @@ async def _cards(
     ]
 
 
+# --- administration ----------------------------------------------------------------------------
+
+ADMIN_PER_PAGE = 20
+
+
+@dataclass(frozen=True, slots=True)
+class AdminProviderRow:
+    slug: str
+    name: str
+    owner_name: str
+    owner_email: str
+    neighbourhood: str | None
+    created_at: datetime
+    standing: Standing
+
+
+@dataclass(frozen=True, slots=True)
+class AdminProvidersPage:
+    rows: list[AdminProviderRow]
+    counts: dict[str, int]  # providers per filter ("unverified", ..., "all") matching the search
+    page: int
+    has_next: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AdminActionView:
+    label: str
+    note: str
+    admin_name: str
+    created_at: datetime
+    suspends: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AdminProviderDetail:
+    id: int
+    slug: str
+    name: str
+    owner_name: str
+    owner_email: str
+    neighbourhood: str | None
+    phone: str
+    address: str
+    services: int
+    created_at: datetime
+    is_verified: bool
+    verified_at: datetime | None
+    verification_note: str
+    suspended_at: datetime | None
+    standing: Standing
+    upcoming_bookings: int
+    history: list[AdminActionView]
+
+    @property
+    def suspension_reason(self) -> str:
+        return next((item.note for item in self.history if item.suspends), "")
+
+
+def _name_matches(search: str):
+    """Providers whose name contains ``search`` (or, ignoring accents, whose web address does).
+
+    A typed % or _ keeps its LIKE meaning: the results only ever widen.
+    """
+    typed = search.strip()
+    if not typed:
+        return None
+    condition = Provider.name.ilike(f"%{typed}%")
+    if folded := slugify(typed):
+        condition = condition | Provider.slug.like(f"%{folded}%")
+    return condition
+
+
+_STANDING_WHERE = {
+    "unverified": lambda: (Provider.is_verified.eq(False)) & (Provider.is_suspended.eq(False)),
+    "verified": lambda: (Provider.is_verified.eq(True)) & (Provider.is_suspended.eq(False)),
+    "suspended": lambda: Provider.is_suspended.eq(True),
+}
+
+
+async def admin_providers(
+    status: str, *, search: str = "", page: int = 1, per_page: int = ADMIN_PER_PAGE
+) -> AdminProvidersPage:
+    """One page of providers in a standing (``status`` from PROVIDER_FILTERS), with every filter's count.
+
+    Unverified ones come oldest sign-up first (the queue of checks to do); suspended ones, latest first.
+    """
+    matches = _name_matches(search)
+    tally = Provider.select(Provider.is_verified, Provider.is_suspended, Count(alias="providers"))
+    if matches is not None:
+        tally = tally.where(matches)
+    counts = dict.fromkeys(PROVIDER_FILTERS, 0)
+    for row in await tally.group_by(Provider.is_verified, Provider.is_suspended):
+        standing = Standing.of(is_verified=bool(row["is_verified"]), is_suspended=bool(row["is_suspended"]))
+        counts[standing.value] += row["providers"]
+        counts["all"] += row["providers"]
+    query = Provider.select(
+        Provider.slug,
+        Provider.name,
+        Provider.owner.display_name,
+        Provider.owner.email,
+        Provider.neighbourhood.name,
+        Provider.created_at,
+        Provider.is_verified,
+        Provider.is_suspended,
+    )
+    if status in _STANDING_WHERE:
+        query = query.where(_STANDING_WHERE[status]())
+    if matches is not None:
+        query = query.where(matches)
+    if status == "unverified":
+        query = query.order_by(Provider.created_at).order_by(Provider.id)
+    elif status == "suspended":
+        query = query.order_by(Provider.suspended_at, ascending=False).order_by(Provider.id)
+    else:
+        query = query.order_by(Provider.name).order_by(Provider.id)
+    rows = await query.limit(per_page + 1).offset((page - 1) * per_page)
+    return AdminProvidersPage(
+        rows=[
+            AdminProviderRow(
+                slug=row["slug"],
+                name=row["name"],
+                owner_name=row["owner.display_name"],
+                owner_email=row["owner.email"],
+                neighbourhood=row["neighbourhood.name"],
+                created_at=row["created_at"],
+                standing=Standing.of(
+                    is_verified=bool(row["is_verified"]), is_suspended=bool(row["is_suspended"])
+                ),
+            )
+            for row in rows[:per_page]
+        ],
+        counts=counts,
+        page=page,
+        has_next=len(rows) > per_page,
+    )
+
+
+async def admin_history(subject: Subject, subject_id: int) -> list[AdminActionView]:
+    """What administrators did to a provider or an account, newest first."""
+    rows = (
+        await AdminAction.select(
+            AdminAction.action, AdminAction.note, AdminAction.created_at, AdminAction.admin.display_name
+        )
+        .where(AdminAction.subject_kind == subject.value, AdminAction.subject_id == subject_id)
+        .order_by(AdminAction.created_at, ascending=False)
+        .order_by(AdminAction.id, ascending=False)
+    )
+    return [
+        AdminActionView(
+            label=action_label(row["action"]),
+            note=row["note"],
+            admin_name=row["admin.display_name"],
+            created_at=row["created_at"],
+            suspends=row["action"] in SUSPENDING_ACTIONS,
+        )
+        for row in rows
+    ]
+
+
+async def admin_provider(slug: str, *, now: datetime) -> AdminProviderDetail | None:
+    """A provider as the administrators' page shows it: facts, standing, bookings ahead, history."""
+    row = (
+        await Provider.select(
+            Provider.id,
+            Provider.slug,
+            Provider.name,
+            Provider.owner.display_name,
+            Provider.owner.email,
+            Provider.neighbourhood.name,
+            Provider.phone,
+            Provider.address,
+            Provider.created_at,
+            Provider.is_verified,
+            Provider.verified_at,
+            Provider.verification_note,
+            Provider.is_suspended,
+            Provider.suspended_at,
+        )
+        .where(Provider.slug == slug)
+        .first()
+    )
+    if row is None:
+        return None
+    provider_id = row["id"]
+    return AdminProviderDetail(
+        id=provider_id,
+        slug=row["slug"],
+        name=row["name"],
+        owner_name=row["owner.display_name"],
+        owner_email=row["owner.email"],
+        neighbourhood=row["neighbourhood.name"],
+        phone=row["phone"],
+        address=row["address"],
+        services=await Service.count().where(Service.provider == provider_id, Service.is_archived.eq(False)),
+        created_at=row["created_at"],
+        is_verified=bool(row["is_verified"]),
+        verified_at=row["verified_at"],
+        verification_note=row["verification_note"],
+        suspended_at=row["suspended_at"],
+        standing=Standing.of(is_verified=bool(row["is_verified"]), is_suspended=bool(row["is_suspended"])),
+        upcoming_bookings=await upcoming_bookings(provider_id, now=now),
+        history=await admin_history(Subject.provider, provider_id),
+    )
+
+
+async def upcoming_bookings(provider_id: int, *, now: datetime) -> int:
+    """Confirmed bookings and live holds on the provider's times still to come."""
+    return await Booking.count().where(
+        Booking.provider == provider_id,
+        Booking.starts_at > now,
+        (Booking.status == Status.confirmed.value)
+        | ((Booking.status == Status.held.value) & (Booking.held_until > now)),
+    )
+
+
+async def provider_suspension_reason(provider_id: int) -> str:
+    """Why an administrator last suspended the provider ("" if never)."""
+    row = (
+        await AdminAction.select(AdminAction.note)
+        .where(
+            AdminAction.subject_kind == Subject.provider.value,
+            AdminAction.subject_id == provider_id,
+            AdminAction.action.is_in(list(SUSPENDING_ACTIONS)),
+        )
+        .order_by(AdminAction.created_at, ascending=False)
+        .order_by(AdminAction.id, ascending=False)
+        .first()
+    )
+    return row["note"] if row else ""
+
+
 # --- provider page -----------------------------------------------------------------------------
 
 
@@ -304,6 +541,7 @@ class ServiceOffer:
     location: str
     capacity: int
     next_free_at: datetime | None
+    rating: Rating
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,6 +559,9 @@ class ReviewView:
     created_at: datetime
     reply: str
     replied_at: datetime | None
+    # Written after a redeemed booking (the demo's imported reviews have none).
+    verified_visit: bool
+    photos: list[Photo]
 
 
 @dataclass(frozen=True, slots=True)
@@ -348,6 +589,8 @@ class ProviderProfile:
     days: list[DayAvailability]
     rating: Rating
     stars: dict[int, int]  # approved reviews per number of stars, 5 to 1
+    # Hidden from residents by an administrator; the owner still sees the page, with a banner.
+    is_suspended: bool = False
 
     @property
     def works_at_premises(self) -> bool:
@@ -368,6 +611,7 @@ async def provider_profile(slug: str, *, now: datetime, zone: ZoneInfo) -> Provi
             Provider.name,
             Provider.description,
             Provider.is_verified,
+            Provider.is_suspended,
             Provider.neighbourhood.name,
             Provider.address,
             Provider.phone,
@@ -408,6 +652,8 @@ async def provider_profile(slug: str, *, now: datetime, zone: ZoneInfo) -> Provi
             Service.list_price_cents,
             Service.location,
             Service.capacity,
+            Service.rating_count,
+            Service.rating_sum,
         )
         .where(Service.provider == provider_id, Service.is_archived.eq(False))
         .order_by(Service.position)
@@ -442,6 +688,7 @@ async def provider_profile(slug: str, *, now: datetime, zone: ZoneInfo) -> Provi
         name=row["name"],
         description=row["description"],
         is_verified=row["is_verified"],
+        is_suspended=bool(row["is_suspended"]),
         neighbourhood=row["neighbourhood.name"],
         address=row["address"],
         phone=row["phone"],
@@ -459,6 +706,7 @@ async def provider_profile(slug: str, *, now: datetime, zone: ZoneInfo) -> Provi
                 location=s["location"],
                 capacity=s["capacity"],
                 next_free_at=next_free.get(s["id"]),
+                rating=Rating(s["rating_count"], s["rating_sum"]),
             )
             for s in services
         ],
@@ -475,6 +723,8 @@ async def provider_reviews(provider_id: int, *, page: int, per_page: int = REVIE
     """Approved reviews, newest first, with the provider's replies."""
     rows = (
         await Review.select(
+            Review.id,
+            Review.booking,
             Review.stars,
             Review.body,
             Review.author.display_name,
@@ -489,6 +739,7 @@ async def provider_reviews(provider_id: int, *, page: int, per_page: int = REVIE
         .limit(per_page + 1)
         .offset((page - 1) * per_page)
     )
+    photos = await review_photos([r["id"] for r in rows[:per_page]])
     return ReviewsPage(
         reviews=[
             ReviewView(
@@ -499,12 +750,33 @@ async def provider_reviews(provider_id: int, *, page: int, per_page: int = REVIE
                 created_at=r["created_at"],
                 reply=r["reply"],
                 replied_at=r["replied_at"],
+                verified_visit=r["booking"] is not None,
+                photos=photos.get(r["id"], []),
             )
             for r in rows[:per_page]
         ],
         page=page,
         has_next=len(rows) > per_page,
     )
+
+
+async def review_photos(review_ids: list[int]) -> dict[int, list[Photo]]:
+    """The photos of these reviews, in the author's order, by review id (one query)."""
+    if not review_ids:
+        return {}
+    rows = (
+        await ReviewPhoto.select(
+            ReviewPhoto.review, ReviewPhoto.image_key, ReviewPhoto.width, ReviewPhoto.height
+        )
+        .where(ReviewPhoto.review.is_in(review_ids))
+        .order_by(ReviewPhoto.position)
+    )
+    photos: dict[int, list[Photo]] = {}
+    for row in rows:
+        photos.setdefault(row["review"], []).append(
+            Photo(row["image_key"], row["width"], row["height"], "Photo from a customer's review")
+        )
+    return photos
 
 
 def _first_name_and_initial(display_name: str) -> str:

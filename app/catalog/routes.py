@@ -8,6 +8,7 @@ from litestar import Request, get
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
+from app.accounts.identity import Role
 from app.analytics.views import ViewCounter
 from app.booking.policy import STANDARD_POLICY
 from app.catalog import queries
@@ -126,7 +127,8 @@ async def neighbourhood_page(
 
 
 async def _visible_profile(request: Request, slug: str, clock: Clock, settings: Settings):
-    """The provider's page data; unverified providers are visible to their owner only."""
+    """The provider's page data. Unverified and suspended providers are hidden from residents:
+    only their owner (and administrators, who check them) see the page, with a banner."""
     profile = (
         await queries.provider_profile(slug, now=clock.now(), zone=settings.city.zone)
         if is_slug(slug)
@@ -134,7 +136,9 @@ async def _visible_profile(request: Request, slug: str, clock: Clock, settings: 
     )
     user = request.scope.get("user")
     is_owner = profile is not None and user is not None and user.id == profile.owner_id
-    if profile is None or not (profile.is_verified or is_owner):
+    is_public = profile is not None and profile.is_verified and not profile.is_suspended
+    is_admin = user is not None and user.role is Role.admin
+    if profile is None or not (is_public or is_owner or is_admin):
         raise PageMissing("We couldn't find that business. It may have changed its web address.")
     return profile, is_owner
 
@@ -144,7 +148,7 @@ async def provider_page(
     request: Request, slug: FromPath[str], settings: SettingsDep, clock: ClockDep
 ) -> Template:
     profile, is_owner = await _visible_profile(request, slug, clock, settings)
-    if not is_owner:
+    if profile.is_verified and not profile.is_suspended and not is_owner:
         _views(request).page_viewed(profile.id, clock.now())
     reviews = await queries.provider_reviews(profile.id, page=1)
     return render(

@@ -225,14 +225,6 @@ async def service_set_hours(
     await slots_refresh(provider_id, now=now, zone=zone, service_ids=[service_id])
 
 
-async def provider_verify(provider_id: int, *, now: datetime, zone: ZoneInfo) -> None:
-    """Make a provider public with the verified badge (the admin screen comes with moderation)."""
-    await Provider.update({Provider.is_verified: True, Provider.verified_at: now}).where(
-        Provider.id == provider_id
-    )
-    await slots_refresh(provider_id, now=now, zone=zone)
-
-
 # --- services ----------------------------------------------------------------------------------
 
 

@@ -40,6 +40,11 @@ class Provider(Table):
     phone = Varchar(length=40, default="")
     is_verified = Boolean(default=False, index=True)
     verified_at = Timestamptz(null=True, default=None)
+    # What the administrator checked before verifying (documents, phone call, visit).
+    verification_note = Text(default="")
+    # A suspended business is hidden from residents and can't be booked; its dashboard stays open.
+    is_suspended = Boolean(default=False)
+    suspended_at = Timestamptz(null=True, default=None)
     # Accent- and case-folded words of the name, services and categories, for search.
     search_text = Text(default="")
     # Booking rules: how long before a visit it can still be booked, and how far ahead.
@@ -78,6 +83,9 @@ class Service(Table):
     location = Varchar(length=20, choices=ServiceLocation)
     capacity = Integer(default=1)
     is_archived = Boolean(default=False)
+    # Approved reviews of this service, kept up to date with the provider's by the review services.
+    rating_count = Integer(default=0)
+    rating_sum = Integer(default=0)
     position = Integer(default=0)
     created_at = Timestamptz()
 
@@ -104,17 +112,3 @@ class ProviderPhoto(Table, tablename="provider_photo"):
     alt_text = Varchar(length=200, default="")
     position = Integer(default=0)
     created_at = Timestamptz()
-
-
-class Review(Table):
-    """A resident's rating of a provider. Only approved reviews are shown and counted."""
-
-    provider = ForeignKey(Provider, null=False, on_delete=OnDelete.cascade)
-    service = ForeignKey(Service, null=True, on_delete=OnDelete.set_null)
-    author = ForeignKey(UserAccount, null=False, on_delete=OnDelete.cascade)
-    stars = SmallInt()
-    body = Text(default="")
-    status = Varchar(length=16, default="pending")
-    created_at = Timestamptz()
-    reply = Text(default="")
-    replied_at = Timestamptz(null=True, default=None)

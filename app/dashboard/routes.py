@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import anyio
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import UploadFile
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
@@ -14,11 +12,11 @@ from app.booking import services as booking
 from app.booking.forms import TimeOffForm
 from app.catalog import services as catalog
 from app.catalog.forms import LOCATION_LABELS, HoursForm, ProfileForm, ServiceForm, WeekHoursForm
-from app.catalog.queries import categories, neighbourhood_choices
+from app.catalog.queries import categories, neighbourhood_choices, provider_suspension_reason
 from app.catalog.rules import ServiceLocation
 from app.dashboard import queries
-from app.media.storage import MediaStore, StoredImage
-from app.media.uploads import MAX_UPLOAD_BYTES, ImageRejected, store_upload
+from app.media.storage import MediaStore
+from app.media.uploads import MAX_UPLOAD_BYTES
 from app.settings import Settings
 from app.shared.citytime import city_today
 from app.shared.errors import DomainError
@@ -28,6 +26,7 @@ from app.web.flash import flash
 from app.web.forms import add_domain_error, bind_form
 from app.web.guards import requires_role
 from app.web.htmx import render, wants_fragment
+from app.web.uploads import posted_files, store_uploads
 
 MAX_FILES_PER_UPLOAD = 8
 # Room for a full upload of photos plus the form fields around them.
@@ -35,7 +34,6 @@ UPLOAD_BODY_LIMIT = MAX_FILES_PER_UPLOAD * MAX_UPLOAD_BYTES + 1024 * 1024
 NO_FILES = "Choose one or more photos to upload."
 NO_SERVICE_HOURS = "Give at least one time range, or let the service follow your business hours."
 TOO_MANY_FILES = f"Upload at most {MAX_FILES_PER_UPLOAD} photos at a time."
-_image_work = anyio.CapacityLimiter(2)  # decoding and encoding photos is CPU-heavy
 
 
 def _user(request: Request) -> CurrentUser:
@@ -89,6 +87,9 @@ class DashboardController(Controller):
                 "setup": await queries.checklist(business["id"]),
                 "week": await queries.views_since(business["id"], queries.last_days(today, 7)),
                 "month": await queries.views_since(business["id"], queries.last_days(today, 30)),
+                "suspension_reason": await provider_suspension_reason(business["id"])
+                if business["is_suspended"]
+                else "",
             },
         )
 
@@ -252,7 +253,7 @@ class DashboardController(Controller):
     async def photos_upload(self, request: Request, settings: SettingsDep, clock: ClockDep) -> Response:
         business = await _business(request)
         form = await request.form()
-        files = [item for item in form.getall("photos", []) if isinstance(item, UploadFile) and item.filename]
+        files = posted_files(form, "photos")
         described = form.get("alt_text")
         alt_text = described.replace("\x00", "").strip()[:200] if isinstance(described, str) else ""
         if not files:
@@ -260,18 +261,7 @@ class DashboardController(Controller):
         if len(files) > MAX_FILES_PER_UPLOAD:
             return await self._gallery(request, business, [TOO_MANY_FILES], status_code=422)
         store = MediaStore(settings.media_root)
-        stored: list[StoredImage] = []
-        errors: list[str] = []
-        for upload in files:
-            data = await upload.read(MAX_UPLOAD_BYTES + 1)
-            try:
-                stored.append(
-                    await anyio.to_thread.run_sync(
-                        store_upload, store, data, upload.filename, limiter=_image_work
-                    )
-                )
-            except ImageRejected as rejected:
-                errors.append(str(rejected))
+        stored, errors = await store_uploads(store, files)
         if stored:
             try:
                 await catalog.photos_add(

@@ -15,6 +15,8 @@ from app.booking.tables import Booking, Slot
 from app.catalog.tables import Provider, ProviderServiceArea, Service
 from app.payments import services as payments
 from app.redemption.services import booking_redeem
+from app.reviews import services as reviews
+from app.reviews.rules import Decision, ModerationReason
 from app.settings import Settings
 
 ADDRESSES = (
@@ -33,9 +35,16 @@ TEST_CARD = "4242424242424242"
 
 
 async def load_demo_bookings(
-    settings: Settings, *, provider_name: str, resident_emails: list[str], now: datetime, rng: random.Random
+    settings: Settings,
+    *,
+    provider_name: str,
+    resident_emails: list[str],
+    moderator_id: int,
+    now: datetime,
+    rng: random.Random,
 ) -> int:
-    """Book, pay and settle the demo provider's visits; returns how many bookings were made."""
+    """Book, pay and settle the demo provider's visits, and review some of them; returns how many
+    bookings were made. The first resident's visits are left unreviewed, for the demo to try."""
     config = payments.PaymentConfig.from_settings(settings)
     zone = settings.city.zone
     provider = (
@@ -50,10 +59,13 @@ async def load_demo_bookings(
     area = await ProviderServiceArea.select(ProviderServiceArea.neighbourhood).where(
         ProviderServiceArea.provider == provider["id"]
     )
-    residents = [
-        row["id"]
-        for row in await UserAccount.select(UserAccount.id).where(UserAccount.email.is_in(resident_emails))
-    ]
+    by_email = {
+        row["email"]: row["id"]
+        for row in await UserAccount.select(UserAccount.id, UserAccount.email).where(
+            UserAccount.email.is_in(resident_emails)
+        )
+    }
+    residents = [by_email[email] for email in resident_emails]
 
     async def book(at: datetime, nth_free: int) -> dict:
         """Hold the ``nth_free`` time still bookable at ``at``, as a resident would, and pay for it."""
@@ -86,6 +98,7 @@ async def load_demo_bookings(
         return await Booking.select().where(Booking.public_id == public_id).first()
 
     made = 0
+    redeemed: list[dict] = []
     for days_ago, outcome in HISTORY:
         booked_at = now - timedelta(days=days_ago, hours=rng.randint(1, 10))
         await booking_services.slots_refresh(provider["id"], now=booked_at, zone=zone)
@@ -99,6 +112,7 @@ async def load_demo_bookings(
                 zone=zone,
                 locale=settings.city.locale,
             )
+            redeemed.append(booking)
         elif outcome == "no_show":
             await booking_services.booking_mark_no_show(
                 provider_id=provider["id"],
@@ -122,9 +136,61 @@ async def load_demo_bookings(
     await Slot.delete().where(
         Slot.provider == provider["id"], Slot.starts_at < now, Slot.booked == 0, Slot.id.not_in(kept)
     )
+    await _review_visits(
+        redeemed, skip_resident=residents[0], provider=provider, moderator_id=moderator_id, rng=rng
+    )
     for nth in range(UPCOMING):
         booking = await book(now, nth_free=nth * 3)
         assert booking["status"] == Status.confirmed.value
         made += 1
     await booking_services.next_free_refresh(now=now, provider_id=provider["id"])
     return made
+
+
+# What residents wrote after their visits, and what happened next.
+VISIT_REVIEWS = (
+    (
+        5,
+        "Came on time, found the leak behind the washing machine in minutes and left everything clean.",
+        "approved",
+    ),
+    (4, "Good work on the kitchen drain. Arrived a little late but called ahead to say so.", "approved"),
+    (5, "Friendly and quick. Explained what was wrong with the pipes and what to watch for.", "approved"),
+    (2, "Expensive for such a short visit, and he never answered my messages afterwards.", "reported"),
+    (4, "Sorted out the dripping tap and checked the boiler pressure while he was here.", "pending"),
+)
+
+
+async def _review_visits(
+    redeemed: list[dict], *, skip_resident: int, provider: dict, moderator_id: int, rng: random.Random
+) -> None:
+    """Reviews of real visits through the review services: approved ones, one the provider
+    reported, and one still waiting, so the moderation queue has work in it."""
+    visits = [b for b in redeemed if b["resident"] != skip_resident]
+    for booking, (stars, body, fate) in zip(visits, VISIT_REVIEWS, strict=False):
+        written = booking["ends_at"] + timedelta(hours=rng.randint(2, 30))
+        review_id = await reviews.review_submit(
+            booking_id=booking["id"],
+            author_id=booking["resident"],
+            stars=stars,
+            body=body,
+            photos=[],
+            now=written,
+        )
+        if fate == "pending":
+            continue
+        await reviews.review_moderate(
+            review_id=review_id,
+            moderator_id=moderator_id,
+            decision=Decision.approve,
+            now=written + timedelta(hours=5),
+        )
+        if fate == "reported":
+            await reviews.review_report(
+                review_id=review_id,
+                provider_id=provider["id"],
+                reporter_id=provider["owner"],
+                reason=ModerationReason.other,
+                note="The customer had our phone and email; we answered within a day.",
+                now=written + timedelta(days=1),
+            )

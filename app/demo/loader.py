@@ -26,11 +26,11 @@ from app.catalog.tables import (
     Provider,
     ProviderPhoto,
     ProviderServiceArea,
-    Review,
     Service,
 )
 from app.demo.bookings import load_demo_bookings
 from app.demo.data import (
+    ADMIN,
     ALWAYS_OPEN,
     CATEGORIES,
     DEMO_ACCOUNTS,
@@ -50,6 +50,7 @@ from app.demo.data import (
 from app.demo.photos import demo_photo
 from app.media.storage import MediaStore, StoredImage
 from app.payments.gateway import StripeGateway
+from app.reviews.tables import Review
 from app.settings import Settings
 from app.shared.citytime import city_today
 from app.shared.text import slugify
@@ -141,6 +142,7 @@ async def load_demo_city(settings: Settings, *, now: datetime) -> bool:
     for provider_id in provider_ids:
         await slots_refresh(provider_id, now=now, zone=settings.city.zone)
     if await StripeGateway(settings.stripe).reachable():
+        admin = await UserAccount.select(UserAccount.id).where(UserAccount.email == ADMIN.email).first()
         await load_demo_bookings(
             settings,
             provider_name=DEMO_PROVIDER_NAME,
@@ -148,6 +150,7 @@ async def load_demo_city(settings: Settings, *, now: datetime) -> bool:
                 RESIDENT.email,
                 *(f"resident+{slugify(n)}@demo.cityloop.example" for n in REVIEWER_NAMES[1:4]),
             ],
+            moderator_id=admin["id"],
             now=now,
             rng=rng,
         )
@@ -353,6 +356,7 @@ async def _insert_reviews(
                 body=rng.choice(REVIEW_TEXTS[stars]),
                 status="approved",
                 created_at=written,
+                moderated_at=written + timedelta(hours=3),
                 reply=rng.choice(REPLIES) if replied else "",
                 replied_at=written + timedelta(days=1) if replied else None,
             )
@@ -361,6 +365,11 @@ async def _insert_reviews(
     await Provider.update(
         {Provider.rating_count: len(reviews), Provider.rating_sum: sum(r.stars for r in reviews)}
     ).where(Provider.id == provider_id)
+    for service_id in service_ids:
+        of_service = [r.stars for r in reviews if r.service == service_id]
+        await Service.update(
+            {Service.rating_count: len(of_service), Service.rating_sum: sum(of_service)}
+        ).where(Service.id == service_id)
 
 
 async def _insert_views(

@@ -8,17 +8,13 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from app.booking import queries as booking_queries
-from app.booking.routes import PRIVATE, render_booking_page
-from app.booking.services import NOT_YOURS
+from app.booking.routes import PRIVATE, own_booking, render_booking_page
 from app.booking.state import Status
 from app.payments import services as payment_services
 from app.payments.gateway import GatewayUnavailable, InvalidWebhook
 from app.payments.rules import PaymentStatus
 from app.shared.errors import DomainError
-from app.shared.text import is_slug
 from app.web.context import ClockDep, PaymentsDep
-from app.web.exceptions import PageMissing
 from app.web.flash import flash
 from app.web.guards import requires_login
 from app.web.htmx import wants_fragment
@@ -33,14 +29,6 @@ NEEDS_JAVASCRIPT = (
 PAID = "Paid. Your booking is confirmed: show the code below at the visit."
 
 
-async def _own_booking(request: Request, public_id: str) -> booking_queries.BookingView:
-    user = request.scope["user"]
-    view = await booking_queries.resident_booking(user.id, public_id) if is_slug(public_id) else None
-    if view is None:
-        raise PageMissing(NOT_YOURS)
-    return view
-
-
 def _after_payment(request: Request, view, outcome: payment_services.PaymentOutcome | None) -> Redirect:
     if outcome is not None and outcome.booking_status is Status.confirmed:
         flash(request, PAID)
@@ -50,7 +38,7 @@ def _after_payment(request: Request, view, outcome: payment_services.PaymentOutc
 @post("/bookings/{public_id:str}/pay", guards=[requires_login])
 async def pay(request: Request, public_id: FromPath[str], clock: ClockDep, payments: PaymentsDep) -> Response:
     """The card form's target: Stripe.js has turned the card into a payment method id."""
-    view = await _own_booking(request, public_id)
+    view = await own_booking(request, public_id)
     method = (await request.form()).get("payment_method")
     now = clock.now()
     if not (isinstance(method, str) and method.isascii() and method.startswith("pm_") and len(method) < 100):
@@ -78,7 +66,7 @@ async def payment_check(
     request: Request, public_id: FromPath[str], clock: ClockDep, payments: PaymentsDep
 ) -> Redirect:
     """Back from the bank's 3-D Secure window: ask Stripe how it went, without waiting for the webhook."""
-    view = await _own_booking(request, public_id)
+    view = await own_booking(request, public_id)
     outcome = await payment_services.payment_refresh(config=payments, booking_id=view.id, now=clock.now())
     if outcome is not None and outcome.status is PaymentStatus.failed:
         flash(request, outcome.message or payment_services.DECLINED_FALLBACK, "error")
@@ -90,7 +78,7 @@ async def payment_status(
     request: Request, public_id: FromPath[str], clock: ClockDep, payments: PaymentsDep
 ) -> Response:
     """Polled while a payment is processing; the page reloads once it is settled."""
-    view = await _own_booking(request, public_id)
+    view = await own_booking(request, public_id)
     if not wants_fragment(request):
         return Redirect(f"/bookings/{view.public_id}", status_code=303)
     outcome = await payment_services.payment_refresh(config=payments, booking_id=view.id, now=clock.now())

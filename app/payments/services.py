@@ -57,6 +57,10 @@ LATE_AND_TAKEN = (
     "Your payment arrived after your hold had ended and someone else had booked the time, "
     "so we refunded it in full."
 )
+LATE_AND_SUSPENDED = (
+    "Your payment arrived after your hold had ended, and the business isn't taking bookings at "
+    "the moment, so we refunded it in full."
+)
 PAID_TWICE = "This booking had already been paid, so this second payment was refunded in full."
 PAID_AFTER_CANCEL = "This booking was no longer active when the payment arrived, so it was refunded in full."
 PROVIDER_CANCELLED = "Cancelled by the provider: full refund."
@@ -351,11 +355,19 @@ async def _apply_money(
         await booking_services.booking_confirm(**confirm)
         return []
     if settlement is Settlement.confirm_late:
-        try:
-            await booking_services.booking_confirm(**confirm, late=True)
-            return []
-        except ConflictError:
-            reason = LATE_AND_TAKEN
+        business = (
+            await Booking.select(Booking.provider.is_suspended)
+            .where(Booking.id == payment["booking"])
+            .first()
+        )
+        if business["provider.is_suspended"]:
+            reason = LATE_AND_SUSPENDED
+        else:
+            try:
+                await booking_services.booking_confirm(**confirm, late=True)
+                return []
+            except ConflictError:
+                reason = LATE_AND_TAKEN
     else:
         reason = (
             PAID_TWICE

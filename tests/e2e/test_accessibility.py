@@ -48,6 +48,7 @@ SIGNED_IN_PAGES = [
     ("provider@example.com", "/dashboard/today"),
     ("provider@example.com", "/dashboard/redeem"),
     ("provider@example.com", "/dashboard/earnings"),
+    ("provider@example.com", "/dashboard/reviews"),
     ("resident@example.com", "/account"),
     ("resident@example.com", "/account/bookings"),
     ("admin@example.com", "/admin"),
@@ -55,6 +56,10 @@ SIGNED_IN_PAGES = [
     ("admin@example.com", "/admin/neighbourhoods"),
     ("admin@example.com", "/admin/bookings"),
     ("admin@example.com", "/admin/payouts"),
+    ("admin@example.com", "/admin/reviews"),
+    ("admin@example.com", "/admin/providers"),
+    ("admin@example.com", "/admin/users"),
+    ("admin@example.com", "/admin/figures"),
 ]
 
 
@@ -130,3 +135,19 @@ def test_the_checkout_and_a_redeem_error_have_no_accessibility_violations(live_s
 def _violations_outside(page, selector: str) -> list[str]:
     results = Axe().run(page, context={"exclude": [[selector]]})
     return [f"{v['id']} ({v['impact']}): {v['help']}" for v in results.response["violations"]]
+
+
+def test_the_review_form_with_errors_has_no_accessibility_violations(live_server, phone):
+    base = live_server.url
+    _view_the_first(phone, base, "resident@example.com", "/account/bookings", "a:text('Rate this visit')")
+    assert _violations(phone) == []
+    phone.get_by_role("button", name="Send review").click()
+    phone.wait_for_selector(".field-error")
+    assert _violations(phone) == []
+
+
+def test_an_admin_provider_page_has_no_accessibility_violations(live_server, phone):
+    _view_the_first(
+        phone, live_server.url, "admin@example.com", "/admin/providers", "a[href^='/admin/providers/']"
+    )
+    assert _violations(phone) == []

@@ -12,6 +12,7 @@ from app.demo.data import DEMO_PASSWORD, PROVIDER, UNVERIFIED_PROVIDERS
 from app.demo.loader import DemoRefusedError, load_demo_city
 from app.payments.tables import Payment, Refund
 from app.redemption.tables import RedemptionLog
+from app.reviews.tables import Review, ReviewReport
 from tests.conftest import TEST_NOW, production_settings_for
 from tests.factories import GENEROUS
 
@@ -100,3 +101,27 @@ async def test_the_demo_provider_has_paid_history_and_visits_to_redeem(settings)
     # past times nobody booked are not left behind
     past = await Slot.select(Slot.id).where(Slot.provider == russafa["id"], Slot.starts_at < TEST_NOW)
     assert {row["id"] for row in past} == {b["slot"] for b in bookings if b not in upcoming}
+
+
+async def test_demo_reviews_of_real_visits_and_ratings_that_add_up(settings):
+    await load_demo_city(settings, now=TEST_NOW)
+    resident = (
+        await UserAccount.select(UserAccount.id).where(UserAccount.email == "resident@example.com").first()
+    )
+    of_visits = await Review.select(Review.status, Review.booking.status, Review.author).where(
+        Review.booking.is_not_null()
+    )
+    assert sorted(r["status"] for r in of_visits) == ["approved"] * 4 + ["pending"]
+    assert all(r["booking.status"] == "redeemed" and r["author"] != resident["id"] for r in of_visits)
+    assert await ReviewReport.count().where(ReviewReport.resolved_at.is_null()) == 1
+    for table in (Provider, Service):
+        rows = await table.select(table.id, table.rating_count, table.rating_sum)
+        for row in rows:
+            column = Review.provider if table is Provider else Review.service
+            approved = await Review.select(Review.stars).where(
+                column == row["id"], Review.status == "approved"
+            )
+            assert (row["rating_count"], row["rating_sum"]) == (
+                len(approved),
+                sum(r["stars"] for r in approved),
+            )

@@ -2,7 +2,6 @@
 
 import asyncio
 import dataclasses
-import random
 from datetime import timedelta
 
 import pytest
@@ -11,6 +10,7 @@ from app.accounts.identity import Role
 from app.booking import services as booking_services
 from app.booking.policy import STANDARD_POLICY
 from app.booking.tables import Booking, Slot
+from app.catalog.tables import Provider
 from app.payments import services as payments
 from app.payments.rules import PaymentStatus
 from app.payments.tables import Payment, Refund
@@ -19,11 +19,6 @@ from tests.conftest import TEST_NOW
 from tests.factories import make_account
 from tests.integration.test_booking import booked, hold, residents, setup_provider
 from tests.stripe_helpers import CARD_3DS, CARD_DECLINED, authenticate, charge_then_crash, pay
-
-
-@pytest.fixture
-def config(settings) -> payments.PaymentConfig:
-    return dataclasses.replace(payments.PaymentConfig.from_settings(settings), rng=random.Random(7))
 
 
 async def booking_row(public_id: str) -> dict:
@@ -193,6 +188,27 @@ async def test_a_late_payment_confirms_when_the_seat_is_still_free(database_url,
     await payments.payment_refresh(config=config, booking_id=(await booking_row(public_id))["id"], now=later)
     assert (await booking_row(public_id))["status"] == "confirmed" and await booked(slot["id"]) == 1
     assert await refund_rows(public_id) == []
+
+
+async def test_a_late_payment_to_a_business_suspended_meanwhile_is_refunded_in_full(
+    database_url, config, localstripe
+):
+    provider, slot, service, (resident,) = await held_booking()
+    public_id = await hold(resident, service, slot)
+    outcome = await pay(config, resident, public_id, TEST_NOW, card=CARD_3DS)
+    later = TEST_NOW + timedelta(minutes=15)
+    await Provider.update({Provider.is_suspended: True}).where(Provider.id == provider)
+    await booking_services.bookings_release_holds(provider_id=provider, now=later)
+    (payment,) = await payment_rows(public_id)
+    authenticate(localstripe, payment["stripe_payment_intent"], outcome.client_secret)
+    await payments.payment_refresh(config=config, booking_id=(await booking_row(public_id))["id"], now=later)
+    assert (await booking_row(public_id))["status"] == "expired" and await booked(slot["id"]) == 0
+    (refund,) = await refund_rows(public_id)
+    assert (refund["amount_cents"], refund["status"], refund["reason"]) == (
+        payment["amount_cents"],
+        "succeeded",
+        payments.LATE_AND_SUSPENDED,
+    )
 
 
 async def test_a_late_payment_for_a_time_someone_else_took_is_refunded_in_full(

@@ -1,7 +1,6 @@
 """Redeeming codes on both engines: the right provider, once, with an audit trail and a brief undo."""
 
 import asyncio
-import dataclasses
 import random
 from datetime import timedelta
 
@@ -19,11 +18,6 @@ from tests.conftest import TEST_NOW
 from tests.factories import MADRID, make_listed_provider
 from tests.integration.test_booking import hold, residents, setup_provider
 from tests.stripe_helpers import pay
-
-
-@pytest.fixture
-def config(settings) -> payments.PaymentConfig:
-    return dataclasses.replace(payments.PaymentConfig.from_settings(settings), rng=random.Random(11))
 
 
 async def paid_booking(config, capacity: int = 1) -> tuple[int, int, dict]:

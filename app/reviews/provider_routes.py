@@ -1,0 +1,163 @@
+"""The provider's reviews: read them, reply once in public (and edit the reply), report one to moderators."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect
+
+from app.accounts.identity import Role
+from app.booking.routes import PRIVATE
+from app.dashboard.queries import business_of
+from app.reviews import services
+from app.reviews.forms import ReasonForm, ReplyForm
+from app.reviews.queries import provider_published_reviews, provider_review
+from app.shared.errors import DomainError
+from app.web.context import ClockDep
+from app.web.exceptions import PageMissing
+from app.web.flash import flash
+from app.web.forms import add_domain_error, bind_form
+from app.web.guards import requires_role
+from app.web.htmx import render, wants_fragment
+
+REPLIED = "Your reply is published under the review."
+REPLY_SAVED = "Your reply is updated."
+REPORTED = "Thanks. A moderator will look at this review and decide whether it stays."
+
+
+async def _business(request: Request) -> dict:
+    business = await business_of(request.scope["user"].id)
+    if business is None:
+        raise PageMissing("This account has no business profile.")
+    return business
+
+
+def _forms(review, failed: dict) -> dict:
+    """The reply and report forms of one review row: the failed one as posted, the others empty."""
+    kind, posted = failed.get(review.id, (None, None))
+    reply = ReplyForm(prefix=f"reply-{review.id}-", data={"text": review.reply})
+    report = ReasonForm(prefix=f"report-{review.id}-")
+    return {"reply": posted if kind == "reply" else reply, "report": posted if kind == "report" else report}
+
+
+def _page_number(raw: str | None) -> int:
+    return int(raw) if raw and raw.isdigit() and 0 < int(raw) < 10_000 else 1
+
+
+class ProviderReviewsController(Controller):
+    path = "/dashboard/reviews"
+    guards = [requires_role(Role.provider)]
+
+    @get("/", name="dashboard_reviews")
+    async def reviews(self, request: Request) -> Response:
+        business = await _business(request)
+        page = _page_number(request.query_params.get("page"))
+        return await self._page(request, business, page)
+
+    async def _page(self, request: Request, business: dict, page: int = 1, *, failed=None, status_code=200):
+        listing = await provider_published_reviews(business["id"], page=page)
+        return render(
+            request,
+            "dashboard/reviews.html",
+            {
+                "business": business,
+                "listing": listing,
+                "forms": {review.id: _forms(review, failed or {}) for review in listing.reviews},
+            },
+            status_code=status_code,
+            headers=PRIVATE,
+        )
+
+    async def _answer(
+        self,
+        request: Request,
+        business: dict,
+        review_id: int,
+        *,
+        notice: str = "",
+        failed=None,
+        status_code=200,
+    ) -> Response:
+        """htmx: the review's row again; otherwise back to the list (or the list with the errors)."""
+        if wants_fragment(request):
+            review = await provider_review(review_id, business["id"])
+            if review is None:
+                raise PageMissing("That review isn't published any more.")
+            return render(
+                request,
+                "dashboard/_review_row.html",
+                {
+                    "business": business,
+                    "review": review,
+                    "forms": _forms(review, failed or {}),
+                    "notice": notice,
+                },
+                status_code=status_code,
+                headers=PRIVATE,
+            )
+        if failed:
+            return await self._page(request, business, failed=failed, status_code=status_code)
+        flash(request, notice)
+        return Redirect(f"/dashboard/reviews#review-{review_id}", status_code=303)
+
+    async def _reply(self, request: Request, review_id: int, now, *, editing: bool) -> Response:
+        business = await _business(request)
+        form = await bind_form(ReplyForm, request, prefix=f"reply-{review_id}-")
+        if form.validate():
+            try:
+                write = services.reply_edit if editing else services.reply_create
+                await write(review_id=review_id, provider_id=business["id"], text=form.text.data, now=now)
+            except DomainError as error:
+                add_domain_error(form, error)
+                return await self._answer(
+                    request,
+                    business,
+                    review_id,
+                    failed={review_id: ("reply", form)},
+                    status_code=error.status_code,
+                )
+            return await self._answer(
+                request, business, review_id, notice=REPLY_SAVED if editing else REPLIED
+            )
+        return await self._answer(
+            request, business, review_id, failed={review_id: ("reply", form)}, status_code=422
+        )
+
+    @post("/{review_id:int}/reply")
+    async def reply(self, request: Request, review_id: FromPath[int], clock: ClockDep) -> Response:
+        return await self._reply(request, review_id, clock.now(), editing=False)
+
+    @post("/{review_id:int}/reply/edit")
+    async def reply_edit(self, request: Request, review_id: FromPath[int], clock: ClockDep) -> Response:
+        return await self._reply(request, review_id, clock.now(), editing=True)
+
+    @post("/{review_id:int}/report")
+    async def report(self, request: Request, review_id: FromPath[int], clock: ClockDep) -> Response:
+        business = await _business(request)
+        form = await bind_form(ReasonForm, request, prefix=f"report-{review_id}-")
+        if form.validate():
+            try:
+                await services.review_report(
+                    review_id=review_id,
+                    provider_id=business["id"],
+                    reporter_id=request.scope["user"].id,
+                    reason=form.chosen,
+                    note=form.note.data or "",
+                    now=clock.now(),
+                )
+            except DomainError as error:
+                add_domain_error(form, error)
+                return await self._answer(
+                    request,
+                    business,
+                    review_id,
+                    failed={review_id: ("report", form)},
+                    status_code=error.status_code,
+                )
+            return await self._answer(request, business, review_id, notice=REPORTED)
+        return await self._answer(
+            request, business, review_id, failed={review_id: ("report", form)}, status_code=422
+        )
+
+
+ROUTES = [ProviderReviewsController]
