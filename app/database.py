@@ -114,6 +114,18 @@ async def lock_row(table, row_id: int) -> None:
         await table.raw(f"SELECT id FROM {table._meta.tablename} WHERE id = {{}} FOR UPDATE", row_id)
 
 
+async def read_flag_for_share(table, row_id: int, column: str) -> bool:
+    """Inside a transaction: ``column`` of the row, read so a writer changing it waits for us.
+
+    FOR SHARE on PostgreSQL: readers don't block each other, but an UPDATE of the row waits until
+    we commit, so a decision taken on this value can't be overtaken. SQLite's IMMEDIATE
+    transaction already excludes other writers.
+    """
+    lock = "" if is_sqlite() else " FOR SHARE"
+    rows = await table.raw(f"SELECT {column} FROM {table._meta.tablename} WHERE id = {{}}{lock}", row_id)
+    return bool(rows and rows[0][column])
+
+
 def is_unique_violation(exc: BaseException) -> bool:
     """True when ``exc`` is a unique-constraint violation on either engine."""
     if isinstance(exc, UniqueViolationError):

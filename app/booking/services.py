@@ -274,6 +274,10 @@ async def booking_hold(*, resident_id: int, request: HoldRequest, now: datetime,
             )
             if slot is None:
                 raise ConflictError(SLOT_GONE)
+            # Checked again under a share lock: a suspension committing meanwhile waits for this
+            # hold and then releases it, or this hold sees the suspension.
+            if await database.read_flag_for_share(Provider, provider_id, "is_suspended"):
+                raise DomainError(PROVIDER_PAUSED)
             await _expire_lapsed(now, slot_id=slot["id"])  # a lapsed hold never blocks anyone
             if await Booking.exists().where(
                 Booking.resident == resident_id,

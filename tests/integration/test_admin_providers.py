@@ -230,3 +230,23 @@ async def test_the_admin_list_filters_counts_searches_and_pages(database_url):
     first = await catalog_queries.admin_providers("all", page=1, per_page=3)
     second = await catalog_queries.admin_providers("all", page=2, per_page=3)
     assert (len(first.rows), first.has_next, len(second.rows), second.has_next) == (3, True, 1, False)
+
+
+async def test_holds_racing_a_suspension_that_cancels_never_outlive_it(database_url, config):
+    marta = await admin()
+    provider = await make_listed_provider("Casa Neta", location=AT_PREMISES)
+    people = await residents(10)
+    service = await service_of(provider)
+    slots = [await first_slot(provider, nth=n) for n in range(10)]
+    results = await asyncio.gather(
+        admin_services.provider_suspend(
+            provider, admin_id=marta, reason="Safety check", cancel_bookings=True, config=config, now=TEST_NOW
+        ),
+        *(hold(person, service, slot) for person, slot in zip(people, slots, strict=True)),
+        return_exceptions=True,
+    )
+    assert not [r for r in results if isinstance(r, Exception) and not isinstance(r, DomainError)], results
+    refused = [r for r in results[1:] if isinstance(r, DomainError)]
+    assert all(r.message == booking_services.PROVIDER_PAUSED for r in refused)
+    still_held = await Booking.count().where(Booking.provider == provider, Booking.status == "held")
+    assert still_held == 0  # each hold was either refused or ended by the suspension
