@@ -5,7 +5,7 @@ from __future__ import annotations
 from wtforms import Form, RadioField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length
 
-from app.web.forms import strip
+from app.web.forms import choices, strip
 
 NOTE_MAX = 1000
 VERIFY_NOTE_REQUIRED = "Say what you checked, e.g. “ID and insurance checked; phone call”."
@@ -47,10 +47,12 @@ class SuspendForm(Form):
     )
     bookings = RadioField(
         "Upcoming bookings",
-        choices=[
-            (KEEP, "Keep them: they stay booked and are honoured"),
-            (CANCEL, "Cancel them and refund the residents in full"),
-        ],
+        choices=choices(
+            [
+                (KEEP, "Keep them: they stay booked and are honoured"),
+                (CANCEL, "Cancel them and refund the residents in full"),
+            ]
+        ),
         validators=[InputRequired(BOOKINGS_CHOICE_REQUIRED), AnyOf([KEEP, CANCEL], BOOKINGS_CHOICE_REQUIRED)],
         validate_choice=False,
     )

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from piccolo.query.functions.aggregate import Count
 
+from app import database
 from app.admin.rules import PROVIDER_FILTERS, SUSPENDING_ACTIONS, Standing, Subject, action_label
 from app.admin.tables import AdminAction
 from app.booking.state import Status
@@ -362,7 +363,9 @@ def _name_matches(search: str):
     typed = search.strip()
     if not typed:
         return None
-    condition = Provider.name.ilike(f"%{typed}%")
+    # SQLite's LIKE already ignores ASCII case (and Piccolo warns when asked for ILIKE there).
+    contains = Provider.name.like if database.is_sqlite() else Provider.name.ilike
+    condition = contains(f"%{typed}%")
     if folded := slugify(typed):
         condition = condition | Provider.slug.like(f"%{folded}%")
     return condition

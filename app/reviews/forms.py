@@ -6,10 +6,10 @@ from wtforms import Form, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from app.reviews.rules import BODY_MAX, BODY_MIN, NOTE_MAX, REPLY_MAX, ModerationReason
-from app.web.forms import strip
+from app.web.forms import choices, strip
 
-STAR_CHOICES = [(n, f"{n} star{'s' if n > 1 else ''}") for n in range(5, 0, -1)]
-REASON_CHOICES = [("", "Choose a reason"), *((r.value, r.label) for r in ModerationReason)]
+STAR_CHOICES = choices((n, f"{n} star{'s' if n > 1 else ''}") for n in range(5, 0, -1))
+REASON_CHOICES = choices(((r.value, r.label) for r in ModerationReason), "Choose a reason")
 
 
 def _reason(value):
