@@ -13,6 +13,7 @@ from app.reviews import services
 from app.reviews.forms import ReasonForm, ReplyForm
 from app.reviews.queries import provider_published_reviews, provider_review
 from app.shared.errors import DomainError
+from app.shared.paging import page_number
 from app.web.context import ClockDep
 from app.web.exceptions import PageMissing
 from app.web.flash import flash
@@ -40,10 +41,6 @@ def _forms(review, failed: dict) -> dict:
     return {"reply": posted if kind == "reply" else reply, "report": posted if kind == "report" else report}
 
 
-def _page_number(raw: str | None) -> int:
-    return int(raw) if raw and raw.isdigit() and 0 < int(raw) < 10_000 else 1
-
-
 class ProviderReviewsController(Controller):
     path = "/dashboard/reviews"
     guards = [requires_role(Role.provider)]
@@ -51,7 +48,7 @@ class ProviderReviewsController(Controller):
     @get("/", name="dashboard_reviews")
     async def reviews(self, request: Request) -> Response:
         business = await _business(request)
-        page = _page_number(request.query_params.get("page"))
+        page = page_number(request.query_params.get("page"))
         return await self._page(request, business, page)
 
     async def _page(self, request: Request, business: dict, page: int = 1, *, failed=None, status_code=200):
@@ -100,27 +97,36 @@ class ProviderReviewsController(Controller):
         flash(request, notice)
         return Redirect(f"/dashboard/reviews#review-{review_id}", status_code=303)
 
-    async def _reply(self, request: Request, review_id: int, now, *, editing: bool) -> Response:
+    async def _submit(
+        self, request: Request, review_id: int, kind: str, form, write, notice: str
+    ) -> Response:
+        """Validate the row's form, call ``write(business, form)``; the row (or list) answers either way."""
         business = await _business(request)
-        form = await bind_form(ReplyForm, request, prefix=f"reply-{review_id}-")
+        status_code = 422
         if form.validate():
             try:
-                write = services.reply_edit if editing else services.reply_create
-                await write(review_id=review_id, provider_id=business["id"], text=form.text.data, now=now)
+                await write(business, form)
             except DomainError as error:
                 add_domain_error(form, error)
-                return await self._answer(
-                    request,
-                    business,
-                    review_id,
-                    failed={review_id: ("reply", form)},
-                    status_code=error.status_code,
-                )
-            return await self._answer(
-                request, business, review_id, notice=REPLY_SAVED if editing else REPLIED
-            )
+                status_code = error.status_code
+            else:
+                return await self._answer(request, business, review_id, notice=notice)
         return await self._answer(
-            request, business, review_id, failed={review_id: ("reply", form)}, status_code=422
+            request, business, review_id, failed={review_id: (kind, form)}, status_code=status_code
+        )
+
+    async def _reply(self, request: Request, review_id: int, now, *, editing: bool) -> Response:
+        form = await bind_form(ReplyForm, request, prefix=f"reply-{review_id}-")
+        write = services.reply_edit if editing else services.reply_create
+        return await self._submit(
+            request,
+            review_id,
+            "reply",
+            form,
+            lambda business, form: write(
+                review_id=review_id, provider_id=business["id"], text=form.text.data, now=now
+            ),
+            REPLY_SAVED if editing else REPLIED,
         )
 
     @post("/{review_id:int}/reply")
@@ -133,30 +139,21 @@ class ProviderReviewsController(Controller):
 
     @post("/{review_id:int}/report")
     async def report(self, request: Request, review_id: FromPath[int], clock: ClockDep) -> Response:
-        business = await _business(request)
         form = await bind_form(ReasonForm, request, prefix=f"report-{review_id}-")
-        if form.validate():
-            try:
-                await services.review_report(
-                    review_id=review_id,
-                    provider_id=business["id"],
-                    reporter_id=request.scope["user"].id,
-                    reason=form.chosen,
-                    note=form.note.data or "",
-                    now=clock.now(),
-                )
-            except DomainError as error:
-                add_domain_error(form, error)
-                return await self._answer(
-                    request,
-                    business,
-                    review_id,
-                    failed={review_id: ("report", form)},
-                    status_code=error.status_code,
-                )
-            return await self._answer(request, business, review_id, notice=REPORTED)
-        return await self._answer(
-            request, business, review_id, failed={review_id: ("report", form)}, status_code=422
+        return await self._submit(
+            request,
+            review_id,
+            "report",
+            form,
+            lambda business, form: services.review_report(
+                review_id=review_id,
+                provider_id=business["id"],
+                reporter_id=request.scope["user"].id,
+                reason=form.chosen,
+                note=form.note.data or "",
+                now=clock.now(),
+            ),
+            REPORTED,
         )
 
 
