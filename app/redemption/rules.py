@@ -20,9 +20,9 @@ def may_redeem_now(starts_at: datetime, now: datetime, zone: ZoneInfo) -> bool:
     return now >= redeemable_from(starts_at, zone)
 
 
-def may_undo(redeemed_at: datetime, now: datetime) -> bool:
-    return now - redeemed_at <= UNDO_WINDOW
-
-
 def undo_deadline(redeemed_at: datetime) -> datetime:
     return redeemed_at + UNDO_WINDOW
+
+
+def may_undo(redeemed_at: datetime, now: datetime) -> bool:
+    return now <= undo_deadline(redeemed_at)

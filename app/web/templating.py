@@ -14,7 +14,7 @@ from markupsafe import Markup
 
 from app.media.storage import image_src, image_srcset
 from app.redemption.codes import grouped
-from app.redemption.rules import UNDO_WINDOW
+from app.redemption.rules import may_undo, undo_deadline
 from app.settings import PROJECT_ROOT, Settings
 from app.shared.citytime import format_city_time, format_duration
 from app.shared.money import format_money
@@ -73,7 +73,8 @@ def template_config(settings: Settings, assets: StaticAssets) -> TemplateConfig:
             image_srcset=image_srcset,
             timedelta=lambda days: timedelta(days=days),
             redeem_qr=redeem_qr,
-            undo_window=UNDO_WINDOW,
+            may_undo=may_undo,
+            undo_deadline=undo_deadline,
             stripe_js_url=settings.stripe.js_url,
             stripe_publishable_key=settings.stripe.publishable_key,
         )
