@@ -22,6 +22,8 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
+from app.sqlite_engine import ReusedConnectionSQLiteEngine
+
 # Seconds a writer waits for SQLite's lock before giving up with "database is locked".
 SQLITE_BUSY_TIMEOUT_SECONDS = 10
 _SQLITE_UNIQUE_CODES = {sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY}
@@ -48,7 +50,7 @@ class _CountingMixin:
         return await super().run_querystring(querystring, in_pool=in_pool)
 
 
-class CitySQLiteEngine(_CountingMixin, SQLiteEngine):
+class CitySQLiteEngine(_CountingMixin, ReusedConnectionSQLiteEngine):
     pass
 
 
@@ -124,6 +126,21 @@ async def read_flag_for_share(table, row_id: int, column: str) -> bool:
     lock = "" if is_sqlite() else " FOR SHARE"
     rows = await table.raw(f"SELECT {column} FROM {table._meta.tablename} WHERE id = {{}}{lock}", row_id)
     return bool(rows and rows[0][column])
+
+
+def change_marker() -> tuple[int, int] | None:
+    """A value that changes whenever any connection, in any process, commits to the database.
+
+    SQLite keeps such a counter per connection (PRAGMA data_version); it costs no table read.
+    PostgreSQL has no cheap equivalent: None.
+    """
+    engine = current_engine()
+    if not isinstance(engine, ReusedConnectionSQLiteEngine):
+        return None
+    if (counter := _query_counter.get()) is not None:
+        counter[0] += 1
+    reader = engine.reader()
+    return id(reader), reader.execute("PRAGMA data_version").fetchone()["data_version"]
 
 
 def is_unique_violation(exc: BaseException) -> bool:
