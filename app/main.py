@@ -46,6 +46,7 @@ from app.shared.citytime import city_today
 from app.shared.clock import Clock, SystemClock
 from app.web import health
 from app.web.errors import EXCEPTION_HANDLERS
+from app.web.fragments import FragmentCache
 from app.web.security import CrossSiteDefenceMiddleware, security_headers
 from app.web.sessions import STATELESS_ROUTE_OPT, SessionMiddleware
 from app.web.static import ONE_YEAR, StaticAssets
@@ -130,7 +131,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
     views = ViewCounter(settings.city.zone)
     payments = PaymentConfig.from_settings(settings)
     database.bind(database.engine_from_url(settings.database_url))
-    assets = StaticAssets()
+    assets = StaticAssets(watch=not settings.is_production)
     settings.media_root.mkdir(parents=True, exist_ok=True)
     media = create_static_files_router(
         path=MEDIA_URL_PREFIX,
@@ -193,7 +194,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
             disable_existing_loggers=False,
             log_exceptions="never",  # errors.py logs what matters, once
         ),
-        state=State({"settings": settings, "clock": clock, "views": views}),
+        state=State({"settings": settings, "clock": clock, "views": views, "fragments": FragmentCache()}),
         debug=False,
     )
 

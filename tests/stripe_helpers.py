@@ -59,11 +59,15 @@ def authenticate(localstripe_url: str, intent_id: str, client_secret: str, *, su
 
 def events_for(localstripe_url: str, secret_key: str, intent_id: str) -> list[dict]:
     """The events Stripe recorded about one PaymentIntent, as Stripe would send them."""
-    listing = httpx.get(
-        f"{localstripe_url}/v1/events", params={"limit": 100}, auth=(secret_key, ""), timeout=5
-    )
-    listing.raise_for_status()
-    return [event for event in listing.json()["data"] if event["data"]["object"].get("id") == intent_id]
+    events, params = [], {"limit": 100}
+    while True:  # the emulator lives for the whole test session: page through all of its events
+        listing = httpx.get(f"{localstripe_url}/v1/events", params=params, auth=(secret_key, ""), timeout=5)
+        listing.raise_for_status()
+        page = listing.json()
+        events += [event for event in page["data"] if event["data"]["object"].get("id") == intent_id]
+        if not page.get("has_more") or not page["data"]:
+            return events
+        params = {"limit": 100, "starting_after": page["data"][-1]["id"]}
 
 
 def signed(event: dict, secret: str, at: int | None = None) -> tuple[bytes, str]:

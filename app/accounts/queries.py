@@ -59,34 +59,24 @@ def current_user_from_row(row: dict) -> CurrentUser:
 
 async def session_load(token_hash: str, *, now: datetime) -> LoadedSession | None:
     """The live session behind ``token_hash`` with its signed-in user, if the account is active."""
-    account = UserSession.account
-    row = (
-        await UserSession.select(
-            UserSession.token_hash,
-            UserSession.data,
-            UserSession.expires_at,
-            UserSession.last_seen_at,
-            account.id,
-            account.email,
-            account.display_name,
-            account.role,
-            account.is_active,
-        )
-        .where(UserSession.token_hash == token_hash, UserSession.expires_at > now)
-        .first()
-        .output(nested=True)
+    rows = await UserSession.raw(
+        "SELECT s.token_hash, s.data, s.expires_at, s.last_seen_at, a.id, a.email, a.display_name, "
+        "a.role, a.is_active FROM user_session s LEFT JOIN user_account a ON a.id = s.account "
+        "WHERE s.token_hash = {} AND s.expires_at > {}",
+        token_hash,
+        now,
     )
-    if row is None:
+    if not rows:
         return None
-    linked = row["account"]
-    if linked["id"] is not None and not linked["is_active"]:
+    row = rows[0]
+    if row["id"] is not None and not row["is_active"]:
         return None
     return LoadedSession(
         token_hash=row["token_hash"],
         data=json.loads(row["data"] or "{}"),
         expires_at=row["expires_at"],
         last_seen_at=row["last_seen_at"],
-        user=current_user_from_row(linked) if linked["id"] is not None else None,
+        user=current_user_from_row(row) if row["id"] is not None else None,
     )
 
 

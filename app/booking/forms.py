@@ -46,6 +46,10 @@ class HoldForm(Form):
 
     def __init__(self, *args, area: list[tuple[int, str]], **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.offer_area(area)
+
+    def offer_area(self, area: list[tuple[int, str]]) -> None:
+        """The neighbourhoods the provider travels to, as the choices shown."""
         self.neighbourhood.choices = choices(area, "Choose your neighbourhood")
 
 

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from app.booking.state import Status
 from app.booking.tables import Booking, Slot, TimeOff
 from app.catalog.tables import Provider, ProviderServiceArea, Service
+from app.database import instant_from_db
 from app.redemption.codes import grouped, normalize
 from app.shared.citytime import city_day_bounds, city_today, to_city
 
@@ -182,32 +183,34 @@ async def resident_bookings(
 
 async def bookable_service(provider_slug: str, service_public_id: str) -> dict | None:
     """The service and its verified, not suspended provider, if residents can book it."""
-    return (
-        await Service.select(
-            Service.id,
-            Service.public_id,
-            Service.name,
-            Service.description,
-            Service.duration_minutes,
-            Service.online_price_cents,
-            Service.list_price_cents,
-            Service.location,
-            Service.provider.id,
-            Service.provider.name,
-            Service.provider.slug,
-            Service.provider.address,
-            Service.provider.min_notice_minutes,
-            Service.provider.horizon_days,
-        )
-        .where(
-            Service.public_id == service_public_id,
-            Service.provider.slug == provider_slug,
-            Service.is_archived.eq(False),
-            Service.provider.is_verified.eq(True),
-            Service.provider.is_suspended.eq(False),
-        )
-        .first()
+    rows = await Service.raw(
+        "SELECT s.id, s.public_id, s.name, s.description, s.duration_minutes, s.online_price_cents, "
+        's.list_price_cents, s.location, p.id AS "provider.id", p.name AS "provider.name", '
+        'p.slug AS "provider.slug", p.address AS "provider.address", '
+        'p.min_notice_minutes AS "provider.min_notice_minutes", p.horizon_days AS "provider.horizon_days" '
+        "FROM service s JOIN provider p ON p.id = s.provider "
+        "WHERE s.public_id = {} AND p.slug = {} AND NOT s.is_archived "
+        "AND p.is_verified AND NOT p.is_suspended",
+        service_public_id,
+        provider_slug,
     )
+    return rows[0] if rows else None
+
+
+async def hold_target(provider_slug: str, service_public_id: str, starts_at: datetime) -> dict | None:
+    """The service, its provider and the slot starting at ``starts_at`` (slot columns None if none)."""
+    rows = await Service.raw(
+        "SELECT s.id AS service_id, s.provider, s.location, s.online_price_cents, s.list_price_cents, "
+        "p.is_verified, p.is_suspended, p.next_free_at, sl.id AS slot_id, sl.starts_at, sl.ends_at, "
+        "sl.booked, sl.capacity "
+        "FROM service s JOIN provider p ON p.id = s.provider "
+        "LEFT JOIN slot sl ON sl.service = s.id AND sl.starts_at = {} "
+        "WHERE s.public_id = {} AND p.slug = {} AND NOT s.is_archived",
+        starts_at,
+        service_public_id,
+        provider_slug,
+    )
+    return rows[0] if rows else None
 
 
 async def service_id_of(provider_id: int, public_id: str) -> int | None:
@@ -219,10 +222,6 @@ async def service_id_of(provider_id: int, public_id: str) -> int | None:
     return row["id"] if row else None
 
 
-def _free(now: datetime):
-    return (Slot.book_by >= now, Slot.booked < Slot.capacity, Slot.is_closed.eq(False))
-
-
 @dataclass(frozen=True, slots=True)
 class BookingDay:
     day: date
@@ -232,23 +231,36 @@ class BookingDay:
 async def service_days(
     service_id: int, *, now: datetime, zone: ZoneInfo, days: int = BOOKING_DAYS_SHOWN
 ) -> list[BookingDay]:
+    """The next ``days`` days with their number of free times, counted by the database."""
     today = city_today(now, zone)
-    end = city_day_bounds(today + timedelta(days=days - 1), zone)[1]
-    rows = await Slot.select(Slot.starts_at).where(
-        Slot.service == service_id, Slot.starts_at < end, *_free(now)
+    bounds = [city_day_bounds(today + timedelta(days=n), zone)[0] for n in range(days + 1)]
+    # Each slot's day number, from the city's midnights (which SQL alone can't place).
+    day_number = " ".join(f"WHEN starts_at < {{}} THEN {n}" for n in range(days - 1))
+    rows = await Slot.raw(
+        f"SELECT CASE {day_number} ELSE {days - 1} END AS day_number, COUNT(*) AS free_times FROM slot "
+        "WHERE service = {} AND starts_at >= {} AND starts_at < {} "
+        "AND book_by >= {} AND booked < capacity AND NOT is_closed GROUP BY day_number",
+        *bounds[1:days],
+        service_id,
+        bounds[0],
+        bounds[days],
+        now,
     )
-    per_day = Counter(to_city(row["starts_at"], zone).date() for row in rows)
-    return [BookingDay(day, per_day[day]) for day in (today + timedelta(days=n) for n in range(days))]
+    free = {row["day_number"]: row["free_times"] for row in rows}
+    return [BookingDay(today + timedelta(days=n), free.get(n, 0)) for n in range(days)]
 
 
 async def service_day_times(service_id: int, day: date, *, now: datetime, zone: ZoneInfo) -> list[datetime]:
     start, end = city_day_bounds(day, zone)
-    rows = (
-        await Slot.select(Slot.starts_at)
-        .where(Slot.service == service_id, Slot.starts_at >= start, Slot.starts_at < end, *_free(now))
-        .order_by(Slot.starts_at)
+    rows = await Slot.raw(
+        "SELECT starts_at FROM slot WHERE service = {} AND starts_at >= {} AND starts_at < {} "
+        "AND book_by >= {} AND booked < capacity AND NOT is_closed ORDER BY starts_at",
+        service_id,
+        start,
+        end,
+        now,
     )
-    return [row["starts_at"] for row in rows]
+    return [instant_from_db(row["starts_at"]) for row in rows]
 
 
 async def service_area_choices(provider_id: int) -> list[tuple[int, str]]:

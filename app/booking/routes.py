@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated
 
-from litestar import Request, Response, get, post
+from litestar import MediaType, Request, Response, get, post
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
@@ -31,8 +31,9 @@ from app.web.context import ClockDep, PaymentsDep, SettingsDep
 from app.web.exceptions import PageMissing
 from app.web.flash import flash
 from app.web.forms import add_domain_error, bind_form
+from app.web.fragments import Rendered, fragments, render_fragment
 from app.web.guards import requires_login
-from app.web.htmx import render
+from app.web.htmx import render, wants_fragment
 
 PRIVATE = {"cache-control": "no-store"}  # booking pages show addresses (and, once paid, codes)
 ONLY_RESIDENTS = "Bookings are made with a resident account."
@@ -63,6 +64,14 @@ async def _service_or_404(slug: str, public_id: str) -> dict:
     return service
 
 
+async def _times_context(service: dict, day_param: str | None, form: HoldForm, now, zone) -> dict:
+    """What the day picker and the chosen day's free times show."""
+    days = await queries.service_days(service["id"], now=now, zone=zone)
+    day = _chosen_day(day_param, days)
+    times = await queries.service_day_times(service["id"], day, now=now, zone=zone)
+    return {"service": service, "days": days, "day": day, "times": times, "form": form}
+
+
 async def _booking_page(
     request: Request,
     settings: Settings,
@@ -72,20 +81,12 @@ async def _booking_page(
     form: HoldForm,
     status_code: int = 200,
 ) -> Template:
-    now, zone = clock.now(), settings.city.zone
-    days = await queries.service_days(service["id"], now=now, zone=zone)
-    day = _chosen_day(day_param, days)
-    times = await queries.service_day_times(service["id"], day, now=now, zone=zone)
     user = request.scope.get("user")
     return render(
         request,
         "booking/book.html",
         {
-            "service": service,
-            "days": days,
-            "day": day,
-            "times": times,
-            "form": form,
+            **await _times_context(service, day_param, form, clock.now(), settings.city.zone),
             "policy": STANDARD_POLICY,
             "hold_minutes": settings.hold_minutes,
             "can_book": user is not None and user.role is Role.resident,
@@ -104,7 +105,20 @@ async def book_page(
     settings: SettingsDep,
     clock: ClockDep,
     day: Annotated[str | None, QueryParameter(name="day")] = None,
-) -> Template:
+) -> Template | Response:
+    if wants_fragment(request):
+        # Another day's times, swapped into a page that has the rest of the form; the same for
+        # everyone, so rendered once and reused. Holds that lapse meanwhile are freed by the sweep
+        # within half a minute.
+        async def times() -> Rendered:
+            service = await _service_or_404(slug, service_id)
+            context = await _times_context(service, day, HoldForm(area=[]), clock.now(), settings.city.zone)
+            return Rendered(render_fragment(request, "booking/_times.html", context), {})
+
+        rendered = await fragments(request).get_or_render(
+            f"{request.url.path}?{request.url.query}", times, now=clock.now()
+        )
+        return Response(rendered.html, media_type=MediaType.HTML, headers={"vary": "HX-Request"})
     service = await _service_or_404(slug, service_id)
     await booking.bookings_expire_lapsed(now=clock.now(), provider_id=service["provider.id"])
     form = HoldForm(area=await queries.service_area_choices(service["provider.id"]))
@@ -115,19 +129,26 @@ async def book_page(
 async def book_submit(
     request: Request, slug: FromPath[str], service_id: FromPath[str], settings: SettingsDep, clock: ClockDep
 ) -> Response:
-    service = await _service_or_404(slug, service_id)
-    form = await bind_form(HoldForm, request, area=await queries.service_area_choices(service["provider.id"]))
+    form = await bind_form(HoldForm, request, area=[])
     day = (await request.form()).get("day")
     day = day if isinstance(day, str) else None
+
+    async def page_again(status_code: int) -> Template:
+        # Only a refused hold needs the page (and the form's neighbourhoods) again.
+        service = await _service_or_404(slug, service_id)
+        form.offer_area(await queries.service_area_choices(service["provider.id"]))
+        return await _booking_page(request, settings, clock, service, day, form, status_code=status_code)
+
     if _user(request).role is not Role.resident:
         form.form_errors.append(ONLY_RESIDENTS)
-        return await _booking_page(request, settings, clock, service, day, form, status_code=403)
+        return await page_again(403)
     if not form.validate():
-        return await _booking_page(request, settings, clock, service, day, form, status_code=422)
+        return await page_again(422)
     try:
         public_id = await booking.booking_hold(
             resident_id=_user(request).id,
             request=booking.HoldRequest(
+                provider_slug=slug,
                 service_public_id=service_id,
                 starts_at=form.starts_at.instant,
                 address=form.address.data or "",
@@ -139,8 +160,7 @@ async def book_submit(
         )
     except DomainError as error:
         add_domain_error(form, error)
-        status = 409 if error.status_code == 409 else 422
-        return await _booking_page(request, settings, clock, service, day, form, status_code=status)
+        return await page_again(409 if error.status_code == 409 else 422)
     return Redirect(f"/bookings/{public_id}", status_code=303)
 
 

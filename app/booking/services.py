@@ -15,9 +15,18 @@ from itertools import islice
 from zoneinfo import ZoneInfo
 
 from app import database
+from app.booking import queries
 from app.booking.policy import CancellationPolicy
 from app.booking.slots import book_by, booking_window, days_off, slot_times
-from app.booking.state import LIVE, Action, IllegalTransition, Status, allowed_from, next_status, refusal
+from app.booking.state import (
+    LIVE_STATUSES_SQL,
+    Action,
+    IllegalTransition,
+    Status,
+    allowed_from,
+    next_status,
+    refusal,
+)
 from app.booking.tables import Booking, Slot, TimeOff
 from app.catalog.hours import Interval
 from app.catalog.rules import ServiceLocation
@@ -125,10 +134,12 @@ async def slots_refresh_all(*, now: datetime, zone: ZoneInfo) -> None:
 async def next_free_refresh(*, now: datetime, provider_id: int | None = None) -> None:
     """Recompute providers' earliest free, still bookable slot (all providers, or one)."""
     query = Provider.raw(
+        # starts_at >= now (implied by book_by >= now) lets the index skip past slots.
         "UPDATE provider SET next_free_at = (SELECT MIN(slot.starts_at) FROM slot "
-        "WHERE slot.provider = provider.id AND slot.book_by >= {} AND slot.booked < slot.capacity "
-        "AND NOT slot.is_closed)" + (" WHERE provider.id = {}" if provider_id is not None else ""),
-        *([now, provider_id] if provider_id is not None else [now]),
+        "WHERE slot.provider = provider.id AND slot.starts_at >= {} AND slot.book_by >= {} "
+        "AND slot.booked < slot.capacity AND NOT slot.is_closed)"
+        + (" WHERE provider.id = {}" if provider_id is not None else ""),
+        *([now, now, provider_id] if provider_id is not None else [now, now]),
     )
     await query
 
@@ -166,6 +177,7 @@ DAY_HAS_BOOKINGS = "This day has bookings. Choose whether to keep them or cancel
 
 @dataclass(frozen=True, slots=True)
 class HoldRequest:
+    provider_slug: str
     service_public_id: str
     starts_at: datetime
     address: str = ""
@@ -211,100 +223,89 @@ async def bookings_expire_lapsed(*, now: datetime, provider_id: int | None = Non
     return len(providers)
 
 
+# Statuses written as in the live-seat index, so SQLite reads that index, not every booking.
+TAKEN_SEATS_SQL = f"SELECT seat FROM booking WHERE slot = {{}} AND status IN ({LIVE_STATUSES_SQL})"
+
+
 async def _claim_seat(slot_id: int, now: datetime) -> int:
     """Inside a transaction: take one seat of the slot with a single conditional write.
 
     Returns the seat number; raises ConflictError saying why when the slot can't be had.
     """
-    claimed = (
-        await Slot.update({Slot.booked: Slot.booked + 1})
-        .where(
-            Slot.id == slot_id,
-            Slot.booked < Slot.capacity,
-            Slot.is_closed.eq(False),
-            Slot.book_by >= now,
-        )
-        .returning(Slot.id)
+    claimed = await Slot.raw(
+        "UPDATE slot SET booked = booked + 1 "
+        "WHERE id = {} AND booked < capacity AND NOT is_closed AND book_by >= {} RETURNING capacity",
+        slot_id,
+        now,
     )
     if not claimed:
         slot = await Slot.select(Slot.is_closed, Slot.book_by).where(Slot.id == slot_id).first()
         if slot is None or slot["is_closed"]:
             raise ConflictError(SLOT_GONE)
         raise ConflictError(TOO_SOON if slot["book_by"] < now else SLOT_TAKEN)
+    if claimed[0]["capacity"] == 1:
+        return 0  # the only seat; the unique index on live seats backs this up
     # The slot row stays locked (PostgreSQL) or the database is ours (SQLite) until commit, so the
     # seats read here can't change under us; the unique index on live seats backs this up.
-    taken = {
-        row["seat"]
-        for row in await Booking.select(Booking.seat).where(
-            Booking.slot == slot_id, Booking.status.is_in([s.value for s in LIVE])
-        )
-    }
+    taken = {row["seat"] for row in await Booking.raw(TAKEN_SEATS_SQL, slot_id)}
     return next(seat for seat in range(len(taken) + 1) if seat not in taken)
 
 
 async def booking_hold(*, resident_id: int, request: HoldRequest, now: datetime, hold_minutes: int) -> str:
-    """Reserve a seat for a resident while they pay; returns the booking's public id."""
-    service = await (
-        Service.select(
-            Service.id,
-            Service.provider,
-            Service.location,
-            Service.online_price_cents,
-            Service.list_price_cents,
-            Service.provider.is_verified,
-            Service.provider.is_suspended,
-        )
-        .where(Service.public_id == request.service_public_id, Service.is_archived.eq(False))
-        .first()
-    )
-    if service is None or not service["provider.is_verified"]:
+    """Reserve a seat for a resident while they pay; returns the booking's public id.
+
+    What can be read beforehand is; the transaction holds the few statements that decide, so it
+    keeps the write lock as briefly as possible.
+    """
+    target = await queries.hold_target(request.provider_slug, request.service_public_id, request.starts_at)
+    if target is None or not target["is_verified"]:
         raise NotFoundError(NOT_BOOKABLE)
-    if service["provider.is_suspended"]:
+    if target["is_suspended"]:
         raise DomainError(PROVIDER_PAUSED)
-    provider_id = service["provider"]
-    if service["location"] == ServiceLocation.customer_address.value:
+    if target["slot_id"] is None:
+        raise ConflictError(SLOT_GONE)
+    provider_id, slot_id = target["provider"], target["slot_id"]
+    if target["location"] == ServiceLocation.customer_address.value:
         await _check_address(provider_id, request)
     public_id = secrets.token_hex(6)
     try:
         async with database.transaction():
-            slot = (
-                await Slot.select(Slot.id, Slot.starts_at, Slot.ends_at)
-                .where(Slot.service == service["id"], Slot.starts_at == request.starts_at)
-                .first()
-            )
-            if slot is None:
-                raise ConflictError(SLOT_GONE)
             # Checked again under a share lock: a suspension committing meanwhile waits for this
             # hold and then releases it, or this hold sees the suspension.
             if await database.read_flag_for_share(Provider, provider_id, "is_suspended"):
                 raise DomainError(PROVIDER_PAUSED)
-            await _expire_lapsed(now, slot_id=slot["id"])  # a lapsed hold never blocks anyone
-            if await Booking.exists().where(
-                Booking.resident == resident_id,
-                Booking.slot == slot["id"],
-                Booking.status.is_in([Status.held.value, Status.confirmed.value]),
-            ):
-                raise ConflictError(ALREADY_BOOKED)
-            holding = await Booking.count().where(
-                Booking.resident == resident_id, Booking.status == Status.held.value, Booking.held_until > now
+            if target["booked"] >= target["capacity"]:  # only a full slot can hide a lapsed hold
+                await _expire_lapsed(now, slot_id=slot_id)
+            mine = await Booking.raw(
+                "SELECT COALESCE(SUM(CASE WHEN slot = {} AND (status = 'confirmed' OR held_until > {}) "
+                "THEN 1 ELSE 0 END), 0) AS this_slot, "
+                "COALESCE(SUM(CASE WHEN status = 'held' AND held_until > {} THEN 1 ELSE 0 END), 0) "
+                "AS holding "
+                "FROM booking WHERE resident = {} AND status IN ('held', 'confirmed')",
+                slot_id,
+                now,
+                now,
+                resident_id,
             )
-            if holding >= MAX_ACTIVE_HOLDS:
+            if mine[0]["this_slot"]:
+                raise ConflictError(ALREADY_BOOKED)
+            if mine[0]["holding"] >= MAX_ACTIVE_HOLDS:
                 raise DomainError(TOO_MANY_HOLDS)
-            seat = await _claim_seat(slot["id"], now)
+            seat = await _claim_seat(slot_id, now)
             await Booking.insert(
                 Booking(
                     public_id=public_id,
                     resident=resident_id,
                     provider=provider_id,
-                    service=service["id"],
-                    slot=slot["id"],
+                    service=target["service_id"],
+                    slot=slot_id,
                     seat=seat,
                     status=Status.held.value,
-                    starts_at=slot["starts_at"],
-                    ends_at=slot["ends_at"],
+                    starts_at=target["starts_at"],
+                    ends_at=target["ends_at"],
                     held_until=now + timedelta(minutes=hold_minutes),
-                    price_cents=service["online_price_cents"],
-                    list_price_cents=service["list_price_cents"],
+                    price_cents=target["online_price_cents"],
+                    list_price_cents=target["list_price_cents"],
                     address=request.address,
                     neighbourhood=request.neighbourhood_id,
                     note=request.note,
@@ -316,7 +317,11 @@ async def booking_hold(*, resident_id: int, request: HoldRequest, now: datetime,
         if database.is_unique_violation(exc):  # the database caught what a race slipped past
             raise ConflictError(SLOT_TAKEN) from exc
         raise
-    await next_free_refresh(now=now, provider_id=provider_id)
+    next_free = target["next_free_at"]
+    if next_free is None or database.instant_from_db(next_free) >= database.instant_from_db(
+        target["starts_at"]
+    ):
+        await next_free_refresh(now=now, provider_id=provider_id)  # this may have been its next free time
     return public_id
 
 
@@ -325,9 +330,10 @@ async def _check_address(provider_id: int, request: HoldRequest) -> None:
         raise DomainError(ADDRESS_REQUIRED, field="address")
     if request.neighbourhood_id is None:
         raise DomainError(NEIGHBOURHOOD_REQUIRED, field="neighbourhood")
-    covered = await ProviderServiceArea.exists().where(
-        ProviderServiceArea.provider == provider_id,
-        ProviderServiceArea.neighbourhood == request.neighbourhood_id,
+    covered = await ProviderServiceArea.raw(
+        "SELECT 1 AS covered FROM provider_service_area WHERE provider = {} AND neighbourhood = {}",
+        provider_id,
+        request.neighbourhood_id,
     )
     if not covered:
         neighbourhood = (

@@ -50,6 +50,9 @@ _LABELS = {
     Status.expired: "Expired",
 }
 LIVE = frozenset({Status.held, Status.confirmed, Status.redeemed})
+# LIVE in SQL, written exactly as in the live-seat index's condition: SQLite uses a partial index
+# only for queries that repeat its condition (bound values don't count).
+LIVE_STATUSES_SQL = "'held', 'confirmed', 'redeemed'"
 TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (Status.held, Action.pay): Status.confirmed,
     (Status.held, Action.expire): Status.expired,

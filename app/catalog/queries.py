@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -13,24 +12,21 @@ from app import database
 from app.admin.rules import PROVIDER_FILTERS, SUSPENDING_ACTIONS, Standing, Subject, action_label
 from app.admin.tables import AdminAction
 from app.booking.state import Status
-from app.booking.tables import Booking, Slot
+from app.booking.tables import Booking
 from app.catalog import ranking
 from app.catalog.discovery import RATING_TENTHS, Filters, availability_range
 from app.catalog.hours import Interval
-from app.catalog.rules import Price, lowest_price
+from app.catalog.rules import Price
 from app.catalog.search import search_terms
 from app.catalog.tables import (
     Category,
     Neighbourhood,
-    OpeningHours,
     Provider,
-    ProviderPhoto,
-    ProviderServiceArea,
     Service,
 )
 from app.database import instant_from_db
 from app.reviews.tables import Review, ReviewPhoto
-from app.shared.citytime import city_day_bounds, city_today, to_city
+from app.shared.citytime import city_day_bounds, city_today
 from app.shared.text import slugify
 
 PER_PAGE = 20
@@ -102,6 +98,19 @@ async def neighbourhoods() -> list[Choice]:
     return [Choice(row["id"], row["slug"], row["name"]) for row in rows]
 
 
+async def filter_lists() -> tuple[list[Choice], list[Choice]]:
+    """Categories and neighbourhoods, each in display order, in one query (every results page needs both)."""
+    rows = await Category.raw(
+        "SELECT 0 AS kind, id, slug, name, position FROM category "
+        "UNION ALL SELECT 1 AS kind, id, slug, name, position FROM neighbourhood "
+        "ORDER BY kind, position, name"
+    )
+    lists: tuple[list[Choice], list[Choice]] = ([], [])
+    for row in rows:
+        lists[row["kind"]].append(Choice(row["id"], row["slug"], row["name"]))
+    return lists
+
+
 async def neighbourhood_choices() -> list[tuple[int, str]]:
     rows = await Neighbourhood.select(Neighbourhood.id, Neighbourhood.name).order_by(Neighbourhood.name)
     return [(row["id"], row["name"]) for row in rows]
@@ -149,7 +158,12 @@ def _service_match(sql: _Sql, filters: Filters, category_id: int | None, neighbo
 
 
 def _free_slot(sql: _Sql, now: datetime) -> str:
-    return f"sl.book_by >= {sql.bind(now)} AND sl.booked < sl.capacity AND NOT sl.is_closed"
+    # starts_at >= now follows from book_by >= now; said outright, it lets the (…, starts_at)
+    # indexes skip every past slot instead of reading them.
+    return (
+        f"sl.starts_at >= {sql.bind(now)} AND sl.book_by >= {sql.bind(now)} "
+        "AND sl.booked < sl.capacity AND NOT sl.is_closed"
+    )
 
 
 def _order_by(sql: _Sql, sort: str, now: datetime) -> str:
@@ -178,7 +192,25 @@ def _conditions(
     now: datetime,
 ) -> str:
     matching = lambda: _service_match(sql, filters, category_id, neighbourhood_id)  # noqa: E731 - binds in place
-    where = ["p.is_verified", "NOT p.is_suspended", f"EXISTS (SELECT 1 FROM service s WHERE {matching()})"]
+    where = ["p.is_verified", "NOT p.is_suspended"]
+
+    # Implied by the service match below; said outright, they let the database start from the
+    # indexes of the category's services and the neighbourhood's providers, and read only the
+    # providers that can match instead of every provider.
+    def near() -> str:
+        return (
+            "(SELECT a.provider FROM provider_service_area a "
+            f"WHERE a.neighbourhood = {sql.bind(neighbourhood_id)} "
+            f"UNION SELECT b.id FROM provider b WHERE b.neighbourhood = {sql.bind(neighbourhood_id)})"
+        )
+
+    if category_id is not None:
+        in_category = f"c.category = {sql.bind(category_id)} AND NOT c.is_archived"
+        nearby = f" AND c.provider IN {near()}" if neighbourhood_id is not None else ""
+        where.append(f"p.id IN (SELECT c.provider FROM service c WHERE {in_category}{nearby})")
+    elif neighbourhood_id is not None:
+        where.append(f"p.id IN {near()}")
+    where.append(f"EXISTS (SELECT 1 FROM service s WHERE {matching()})")
     for term in search_terms(filters.query):
         where.append(f"p.search_text LIKE {sql.bind(f'% {term}%')}")
     if filters.min_rating:
@@ -206,32 +238,61 @@ async def search_providers(
 ) -> ResultsPage:
     """Verified, not suspended providers matching the filters, one page of them, in the chosen order.
 
-    Three queries whatever the page size: the page itself (with the total, the from-price and the
-    next free time that match the filters), then the services and cover photos of its providers.
+    One query whatever the page size: each row carries the total, the cover photo, and the
+    from-price, categories and next free time of the services that match the filters.
     """
     window = availability_range(filters.available, now=now, zone=zone)
     offset = (filters.page - 1) * per_page
     sql = _Sql([])  # fragments are built in the order they appear, so the values line up
-    cheapest = _service_match(sql, filters, category_id, neighbourhood_id)
-    from_price = f"(SELECT MIN(s.online_price_cents) FROM service s WHERE {cheapest})"
-    in_window = ""
-    if window is not None:
-        in_window = f"AND sl.starts_at >= {sql.bind(window[0])} AND sl.starts_at < {sql.bind(window[1])} "
-    free = _free_slot(sql, now)
-    matching = _service_match(sql, filters, category_id, neighbourhood_id)
-    next_free = (
-        "(SELECT MIN(sl.starts_at) FROM slot sl JOIN service s ON s.id = sl.service "
-        f"WHERE sl.provider = p.id {in_window}AND {free} AND {matching})"
+    matching = lambda: _service_match(sql, filters, category_id, neighbourhood_id)  # noqa: E731 - binds in place
+
+    def from_price() -> str:
+        return f"(SELECT MIN(s.online_price_cents) FROM service s WHERE {matching()})"
+
+    def next_free() -> str:
+        in_window = ""
+        if window is not None:
+            in_window = f"AND sl.starts_at >= {sql.bind(window[0])} AND sl.starts_at < {sql.bind(window[1])} "
+        return (
+            "(SELECT MIN(sl.starts_at) FROM slot sl JOIN service s ON s.id = sl.service "
+            f"WHERE sl.provider = p.id {in_window}AND {_free_slot(sql, now)} AND {matching()})"
+        )
+
+    # The page's own columns, computed for its rows only (the inner query below picks them).
+    price = from_price()
+    # The in-store price of that cheapest service, for the struck-through price and the saving.
+    list_price = (
+        f"(SELECT s.list_price_cents FROM service s WHERE {matching()} "
+        "ORDER BY s.online_price_cents, s.list_price_cents DESC LIMIT 1)"
     )
+    aggregate = "group_concat(d.name, char(31))" if database.is_sqlite() else "string_agg(d.name, chr(31))"
+    category_names = (
+        f"(SELECT {aggregate} FROM (SELECT DISTINCT c.name, c.position FROM service s "
+        f"JOIN category c ON c.id = s.category WHERE {matching()} ORDER BY c.position, c.name) d)"
+    )
+    free_time = next_free()
+    # The inner query finds and orders the matching providers with as little as the sort needs.
+    sort_keys = ""
+    if filters.sort == "price":
+        sort_keys = f", {from_price()} AS from_price"
+    elif filters.sort == "soonest":
+        sort_keys = f", {next_free()} AS next_free"
     where = _conditions(sql, filters, category_id, neighbourhood_id, window, now)
-    order = _order_by(sql, filters.sort, now)
+    inner_order = _order_by(sql, filters.sort, now)
     limit = f"LIMIT {sql.bind(per_page)} OFFSET {sql.bind(offset)}"
+    outer_order = _order_by(sql, filters.sort, now)
     rows = await Provider.raw(
         "SELECT p.id, p.slug, p.name, p.is_verified, p.rating_count, p.rating_sum, "
-        f"n.name AS neighbourhood_name, COUNT(*) OVER () AS total, {from_price} AS from_price, "
-        f"{next_free} AS next_free "
-        "FROM provider p LEFT JOIN neighbourhood n ON n.id = p.neighbourhood "
-        f"WHERE {where} ORDER BY {order}, p.name, p.id {limit}",
+        f"n.name AS neighbourhood_name, page.total, {price} AS from_price, "
+        f"{list_price} AS from_list_price, {category_names} AS category_names, "
+        f"{free_time} AS next_free, ph.image_key, ph.width, ph.height, ph.alt_text "
+        f"FROM (SELECT p.id, COUNT(*) OVER () AS total{sort_keys} FROM provider p "
+        f"WHERE {where} ORDER BY {inner_order}, p.name, p.id {limit}) page "
+        "JOIN provider p ON p.id = page.id LEFT JOIN neighbourhood n ON n.id = p.neighbourhood "
+        # The cover is the first photo.
+        "LEFT JOIN provider_photo ph ON ph.id = (SELECT f.id FROM provider_photo f "
+        "WHERE f.provider = p.id ORDER BY f.position, f.id LIMIT 1) "
+        f"ORDER BY {outer_order}, p.name, p.id",
         *sql.args,
     )
     if rows:
@@ -243,58 +304,25 @@ async def search_providers(
             f"SELECT COUNT(*) AS total FROM provider p WHERE {where}", *count_sql.args
         )
         total = counted[0]["total"]
-    cards = await _cards(rows, filters, category_id, neighbourhood_id)
+    cards = [_card(row) for row in rows]
     return ResultsPage(cards=cards, page=filters.page, has_next=offset + len(rows) < total, total=total)
 
 
-async def _cards(
-    rows: list[dict], filters: Filters, category_id: int | None, neighbourhood_id: int | None
-) -> list[ProviderCard]:
-    if not rows:
-        return []
-    ids = [row["id"] for row in rows]
-    id_list = ", ".join("{}" for _ in ids)
-    sql = _Sql(list(ids))
-    services = await Service.raw(
-        "SELECT s.provider, s.online_price_cents, s.list_price_cents, c.name AS category "
-        f"FROM service s JOIN category c ON c.id = s.category JOIN provider p ON p.id = s.provider "
-        f"WHERE s.provider IN ({id_list}) AND {_service_match(sql, filters, category_id, neighbourhood_id)}",
-        *sql.args,
+def _card(row: dict) -> ProviderCard:
+    return ProviderCard(
+        id=row["id"],
+        slug=row["slug"],
+        name=row["name"],
+        is_verified=bool(row["is_verified"]),
+        neighbourhood=row["neighbourhood_name"],
+        categories=tuple(row["category_names"].split("\x1f")) if row["category_names"] else (),
+        from_price=Price(row["from_price"], row["from_list_price"]) if row["from_price"] else None,
+        cover=Photo(row["image_key"], row["width"], row["height"], row["alt_text"])
+        if row["image_key"]
+        else None,
+        rating=Rating(row["rating_count"], row["rating_sum"]),
+        next_free_at=instant_from_db(row["next_free"]) if row["next_free"] else None,
     )
-    photos = await ProviderPhoto.select(
-        ProviderPhoto.provider,
-        ProviderPhoto.image_key,
-        ProviderPhoto.width,
-        ProviderPhoto.height,
-        ProviderPhoto.alt_text,
-    ).where(ProviderPhoto.provider.is_in(ids), ProviderPhoto.position == 0)
-    prices: dict[int, list[Price]] = {}
-    names: dict[int, list[str]] = {}
-    for row in services:
-        prices.setdefault(row["provider"], []).append(
-            Price(row["online_price_cents"], row["list_price_cents"])
-        )
-        if row["category"] not in names.setdefault(row["provider"], []):
-            names[row["provider"]].append(row["category"])
-    covers = {
-        row["provider"]: Photo(row["image_key"], row["width"], row["height"], row["alt_text"])
-        for row in photos
-    }
-    return [
-        ProviderCard(
-            id=row["id"],
-            slug=row["slug"],
-            name=row["name"],
-            is_verified=bool(row["is_verified"]),
-            neighbourhood=row["neighbourhood_name"],
-            categories=tuple(names.get(row["id"], ())),
-            from_price=lowest_price(prices.get(row["id"], ())),
-            cover=covers.get(row["id"]),
-            rating=Rating(row["rating_count"], row["rating_sum"]),
-            next_free_at=instant_from_db(row["next_free"]) if row["next_free"] else None,
-        )
-        for row in rows
-    ]
 
 
 # --- administration ----------------------------------------------------------------------------
@@ -605,120 +633,95 @@ class ProviderProfile:
 
 
 async def provider_profile(slug: str, *, now: datetime, zone: ZoneInfo) -> ProviderProfile | None:
-    """Everything the public provider page shows, in a fixed number of queries."""
-    row = (
-        await Provider.select(
-            Provider.id,
-            Provider.owner,
-            Provider.slug,
-            Provider.name,
-            Provider.description,
-            Provider.is_verified,
-            Provider.is_suspended,
-            Provider.neighbourhood.name,
-            Provider.address,
-            Provider.phone,
-            Provider.rating_count,
-            Provider.rating_sum,
-        )
-        .where(Provider.slug == slug)
-        .first()
-    )
-    if row is None:
-        return None
-    provider_id = row["id"]
-    photos = (
-        await ProviderPhoto.select(
-            ProviderPhoto.image_key, ProviderPhoto.width, ProviderPhoto.height, ProviderPhoto.alt_text
-        )
-        .where(ProviderPhoto.provider == provider_id)
-        .order_by(ProviderPhoto.position)
-        .order_by(ProviderPhoto.id)
-    )
-    hours = await OpeningHours.select().where(
-        OpeningHours.provider == provider_id, OpeningHours.service.is_null()
-    )
-    area = (
-        await ProviderServiceArea.select(ProviderServiceArea.neighbourhood.name)
-        .where(ProviderServiceArea.provider == provider_id)
-        .order_by(ProviderServiceArea.neighbourhood.name)
-    )
-    services = (
-        await Service.select(
-            Service.id,
-            Service.public_id,
-            Service.name,
-            Service.description,
-            Service.category.name,
-            Service.duration_minutes,
-            Service.online_price_cents,
-            Service.list_price_cents,
-            Service.location,
-            Service.capacity,
-            Service.rating_count,
-            Service.rating_sum,
-        )
-        .where(Service.provider == provider_id, Service.is_archived.eq(False))
-        .order_by(Service.position)
-    )
+    """Everything the public provider page shows, in three queries: the provider with its star
+    counts and free times per day, its services, then its photos, hours and service area."""
     today = city_today(now, zone)
-    strip_end = city_day_bounds(today + timedelta(days=DAYS_SHOWN - 1), zone)[1]
-    first_free = await Slot.raw(
-        "SELECT sl.service, MIN(sl.starts_at) AS next_free FROM slot sl "
-        f"WHERE sl.provider = {{}} AND {_free_slot(_Sql([]), now)} GROUP BY sl.service",
-        provider_id,
-        now,
-    )
-    strip = await Slot.select(Slot.starts_at).where(
-        Slot.provider == provider_id,
-        Slot.starts_at < strip_end,
-        Slot.book_by >= now,
-        Slot.booked < Slot.capacity,
-        Slot.is_closed.eq(False),
-    )
-    stars = await Review.raw(
-        "SELECT stars, COUNT(*) AS reviews FROM review "
-        "WHERE provider = {} AND status = 'approved' GROUP BY stars",
-        provider_id,
-    )
-    next_free = {row["service"]: instant_from_db(row["next_free"]) for row in first_free}
+    bounds = [city_day_bounds(today + timedelta(days=n), zone)[0] for n in range(DAYS_SHOWN + 1)]
+    sql = _Sql([])
+    stars = ", ".join(f"SUM(CASE WHEN r.stars = {n} THEN 1 ELSE 0 END) AS stars_{n}" for n in range(1, 6))
     # Distinct start times: three services free at 10:00 are one free time for a resident.
-    per_day = Counter(to_city(start, zone).date() for start in {slot["starts_at"] for slot in strip})
+    days = ", ".join(
+        f"SUM(CASE WHEN starts_at >= {sql.bind(bounds[n])} AND starts_at < {sql.bind(bounds[n + 1])} "
+        f"THEN 1 ELSE 0 END) AS day_{n}"
+        for n in range(DAYS_SHOWN)
+    )
+    # The values are bound in the order the fragments appear in the text.
+    strip_provider = sql.bind(slug)
+    in_strip = f"sl.starts_at >= {sql.bind(bounds[0])} AND sl.starts_at < {sql.bind(bounds[-1])}"
+    free = _free_slot(sql, now)
+    stars_provider = sql.bind(slug)
+    provider = sql.bind(slug)
+    rows = await Provider.raw(
+        "SELECT p.id, p.owner, p.slug, p.name, p.description, p.is_verified, p.is_suspended, "
+        "n.name AS neighbourhood_name, p.address, p.phone, p.rating_count, p.rating_sum, st.*, fr.* "
+        "FROM provider p LEFT JOIN neighbourhood n ON n.id = p.neighbourhood "
+        f"LEFT JOIN (SELECT {days} FROM (SELECT DISTINCT sl.starts_at FROM slot sl "
+        f"JOIN provider sp ON sp.id = sl.provider "
+        f"WHERE sp.slug = {strip_provider} AND {in_strip} AND {free}) times) fr ON TRUE "
+        f"LEFT JOIN (SELECT {stars} FROM review r JOIN provider rp ON rp.id = r.provider "
+        f"WHERE rp.slug = {stars_provider} AND r.status = 'approved') st ON TRUE "
+        f"WHERE p.slug = {provider}",
+        *sql.args,
+    )
+    if not rows:
+        return None
+    row = rows[0]
+    provider_id = row["id"]
+    free_sql = _Sql([])
+    free = _free_slot(free_sql, now)
+    services = await Service.raw(
+        "SELECT s.public_id, s.name, s.description, c.name AS category, s.duration_minutes, "
+        "s.online_price_cents, s.list_price_cents, s.location, s.capacity, s.rating_count, s.rating_sum, "
+        f"(SELECT MIN(sl.starts_at) FROM slot sl WHERE sl.service = s.id AND {free}) AS next_free "
+        "FROM service s JOIN category c ON c.id = s.category "
+        f"WHERE s.provider = {{}} AND NOT s.is_archived ORDER BY s.position, s.id",
+        *free_sql.args,
+        provider_id,
+    )
+    parts = await Provider.raw(
+        "SELECT 0 AS kind, f.position AS a, f.id AS b, f.width AS c, f.height AS d, "
+        "f.image_key AS t, f.alt_text AS u FROM provider_photo f WHERE f.provider = {} "
+        "UNION ALL SELECT 1, h.weekday, h.opens_minute, h.closes_minute, NULL, NULL, NULL "
+        "FROM opening_hours h WHERE h.provider = {} AND h.service IS NULL "
+        "UNION ALL SELECT 2, NULL, NULL, NULL, NULL, n.name, NULL FROM provider_service_area sa "
+        "JOIN neighbourhood n ON n.id = sa.neighbourhood WHERE sa.provider = {} "
+        "ORDER BY kind, a, b, t",
+        provider_id,
+        provider_id,
+        provider_id,
+    )
     return ProviderProfile(
         id=provider_id,
         owner_id=row["owner"],
         slug=row["slug"],
         name=row["name"],
         description=row["description"],
-        is_verified=row["is_verified"],
+        is_verified=bool(row["is_verified"]),
         is_suspended=bool(row["is_suspended"]),
-        neighbourhood=row["neighbourhood.name"],
+        neighbourhood=row["neighbourhood_name"],
         address=row["address"],
         phone=row["phone"],
-        photos=[Photo(p["image_key"], p["width"], p["height"], p["alt_text"]) for p in photos],
-        hours=[Interval(h["weekday"], h["opens_minute"], h["closes_minute"]) for h in hours],
-        service_area=[a["neighbourhood.name"] for a in area],
+        photos=[Photo(p["t"], p["c"], p["d"], p["u"]) for p in parts if p["kind"] == 0],
+        hours=[Interval(h["a"], h["b"], h["c"]) for h in parts if h["kind"] == 1],
+        service_area=[a["t"] for a in parts if a["kind"] == 2],
         services=[
             ServiceOffer(
                 public_id=s["public_id"],
                 name=s["name"],
                 description=s["description"],
-                category=s["category.name"],
+                category=s["category"],
                 duration_minutes=s["duration_minutes"],
                 price=Price(s["online_price_cents"], s["list_price_cents"]),
                 location=s["location"],
                 capacity=s["capacity"],
-                next_free_at=next_free.get(s["id"]),
+                next_free_at=instant_from_db(s["next_free"]) if s["next_free"] else None,
                 rating=Rating(s["rating_count"], s["rating_sum"]),
             )
             for s in services
         ],
-        days=[
-            DayAvailability(today + timedelta(days=n), per_day[today + timedelta(days=n)])
-            for n in range(DAYS_SHOWN)
-        ],
+        days=[DayAvailability(today + timedelta(days=n), row[f"day_{n}"] or 0) for n in range(DAYS_SHOWN)],
         rating=Rating(row["rating_count"], row["rating_sum"]),
-        stars={n: 0 for n in range(5, 0, -1)} | {r["stars"]: r["reviews"] for r in stars},
+        stars={n: row[f"stars_{n}"] or 0 for n in range(5, 0, -1)},
     )
 
 

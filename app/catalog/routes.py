@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Request, get
+from litestar import MediaType, Request, Response, get
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
+from markupsafe import Markup
 
 from app.accounts.identity import Role
 from app.analytics.views import ViewCounter
@@ -20,6 +21,7 @@ from app.shared.paging import page_number
 from app.shared.text import is_slug
 from app.web.context import ClockDep, SettingsDep
 from app.web.exceptions import PageMissing
+from app.web.fragments import Rendered, fragments, render_fragment
 from app.web.htmx import render, wants_fragment
 
 UNKNOWN_CATEGORY = "We ignored the category “{slug}”: it isn't one we list."
@@ -37,7 +39,7 @@ async def _results(
     *,
     landing_category: dict | None = None,
     landing_neighbourhood: dict | None = None,
-) -> Template | Redirect:
+) -> Template | Redirect | Response:
     """The results page for the URL's filters; category and neighbourhood pages preset one."""
     now, zone = clock.now(), settings.city.zone
     params = {key: request.query_params.get(key) for key in request.query_params}
@@ -51,65 +53,73 @@ async def _results(
     if submitted_blanks and not notes and not wants_fragment(request):
         # A form sent without JavaScript carries every field, empty or not: show the shareable URL.
         return Redirect(clean_url, status_code=303)
-    categories = await queries.categories()
-    neighbourhoods = await queries.neighbourhoods()
-    category = next((c for c in categories if c.slug == filters.category), None)
-    neighbourhood = next((n for n in neighbourhoods if n.slug == filters.neighbourhood), None)
-    if filters.category and category is None:
-        notes.append(UNKNOWN_CATEGORY.format(slug=filters.category))
-    if filters.neighbourhood and neighbourhood is None:
-        notes.append(UNKNOWN_NEIGHBOURHOOD.format(slug=filters.neighbourhood))
-    results = await queries.search_providers(
-        filters,
-        now=now,
-        zone=zone,
-        category_id=category.id if category else None,
-        neighbourhood_id=neighbourhood.id if neighbourhood else None,
+
+    async def catalogue() -> Rendered:
+        categories, neighbourhoods = await queries.filter_lists()
+        category = next((c for c in categories if c.slug == filters.category), None)
+        neighbourhood = next((n for n in neighbourhoods if n.slug == filters.neighbourhood), None)
+        if filters.category and category is None:
+            notes.append(UNKNOWN_CATEGORY.format(slug=filters.category))
+        if filters.neighbourhood and neighbourhood is None:
+            notes.append(UNKNOWN_NEIGHBOURHOOD.format(slug=filters.neighbourhood))
+        results = await queries.search_providers(
+            filters,
+            now=now,
+            zone=zone,
+            category_id=category.id if category else None,
+            neighbourhood_id=neighbourhood.id if neighbourhood else None,
+        )
+        if landing_category and not neighbourhood:
+            canonical = f"/c/{landing_category['slug']}"
+        elif landing_neighbourhood and not category:
+            canonical = f"/n/{landing_neighbourhood['slug']}"
+        else:
+            canonical = "/"
+        context = {
+            "filters": filters,
+            "query": filters.query,
+            "notes": notes,
+            "results": results,
+            "category": category,
+            "neighbourhood": neighbourhood,
+            "category_description": landing_category["description"] if landing_category else "",
+            "categories": categories,
+            "neighbourhoods": neighbourhoods,
+            "sorts": SORTS,
+            "ratings": RATINGS,
+            "available_choices": AVAILABLE,
+            "canonical": canonical,
+            # Only the home page and the category and neighbourhood pages themselves are for search engines.
+            "indexable": request.url.path == canonical and not request.url.query,
+        }
+        return Rendered(render_fragment(request, "catalog/_catalogue.html", context), context)
+
+    # The filters, results and links are the same for every visitor: rendered once, reused.
+    rendered = await fragments(request).get_or_render(
+        f"{request.url.path}?{request.url.query}", catalogue, now=now
     )
-    _views(request).listed((card.id for card in results.cards), now)
-    if landing_category and not neighbourhood:
-        canonical = f"/c/{landing_category['slug']}"
-    elif landing_neighbourhood and not category:
-        canonical = f"/n/{landing_neighbourhood['slug']}"
-    else:
-        canonical = "/"
-    context = {
-        "filters": filters,
-        "query": filters.query,
-        "notes": notes,
-        "results": results,
-        "category": category,
-        "neighbourhood": neighbourhood,
-        "category_description": landing_category["description"] if landing_category else "",
-        "categories": categories,
-        "neighbourhoods": neighbourhoods,
-        "sorts": SORTS,
-        "ratings": RATINGS,
-        "available_choices": AVAILABLE,
-        "canonical": canonical,
-        # Only the home page and the category and neighbourhood pages themselves are for search engines.
-        "indexable": request.url.path == canonical and not request.url.query,
-        "today": now,
-    }
-    # htmx pushes this URL to the address bar instead of the form's raw query string.
-    return render(
-        request,
-        "catalog/results.html",
-        context,
-        fragment="catalog/_catalogue.html",
-        headers={"hx-push-url": clean_url} if wants_fragment(request) else None,
+    _views(request).listed((card.id for card in rendered.context["results"].cards), now)
+    if wants_fragment(request):
+        # htmx pushes this URL to the address bar instead of the form's raw query string.
+        return Response(
+            rendered.html, media_type=MediaType.HTML, headers={"vary": "HX-Request", "hx-push-url": clean_url}
+        )
+    return Template(
+        template_name="catalog/results.html",
+        context={**rendered.context, "catalogue": Markup(rendered.html)},  # noqa: S704 - our own rendering
+        headers={"vary": "HX-Request"},
     )
 
 
 @get("/", name="home")
-async def home(request: Request, settings: SettingsDep, clock: ClockDep) -> Template | Redirect:
+async def home(request: Request, settings: SettingsDep, clock: ClockDep) -> Template | Redirect | Response:
     return await _results(request, settings, clock)
 
 
 @get("/c/{slug:str}", name="category")
 async def category_page(
     request: Request, slug: FromPath[str], settings: SettingsDep, clock: ClockDep
-) -> Template | Redirect:
+) -> Template | Redirect | Response:
     category = await queries.category_by_slug(slug) if is_slug(slug) else None
     if category is None:
         raise PageMissing("We don't list that category. Browse all home services instead.")
@@ -119,7 +129,7 @@ async def category_page(
 @get("/n/{slug:str}", name="neighbourhood")
 async def neighbourhood_page(
     request: Request, slug: FromPath[str], settings: SettingsDep, clock: ClockDep
-) -> Template | Redirect:
+) -> Template | Redirect | Response:
     neighbourhood = await queries.neighbourhood_by_slug(slug) if is_slug(slug) else None
     if neighbourhood is None:
         raise PageMissing("We don't list that neighbourhood. Browse the whole city instead.")

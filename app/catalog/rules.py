@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -20,11 +19,6 @@ class Price:
     @property
     def saving_cents(self) -> int:
         return max(self.list_cents - self.online_cents, 0)
-
-
-def lowest_price(prices: Iterable[Price]) -> Price | None:
-    """The cheapest online price a provider offers ("from €X"), with its in-store price."""
-    return min(prices, key=lambda p: (p.online_cents, -p.list_cents), default=None)
 
 
 PRICE_NOT_POSITIVE = "The online price must be more than zero."

@@ -48,7 +48,9 @@ async def load_demo_bookings(
     config = payments.PaymentConfig.from_settings(settings)
     zone = settings.city.zone
     provider = (
-        await Provider.select(Provider.id, Provider.owner).where(Provider.name == provider_name).first()
+        await Provider.select(Provider.id, Provider.owner, Provider.slug)
+        .where(Provider.name == provider_name)
+        .first()
     )
     service = await (
         Service.select(Service.id, Service.public_id)
@@ -80,6 +82,7 @@ async def load_demo_bookings(
         public_id = await booking_services.booking_hold(
             resident_id=resident,
             request=booking_services.HoldRequest(
+                provider_slug=provider["slug"],
                 service_public_id=service["public_id"],
                 starts_at=slot["starts_at"],
                 address=rng.choice(ADDRESSES),

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 
 
 def to_city(instant: datetime, zone: ZoneInfo) -> datetime:
@@ -51,8 +52,15 @@ def format_duration(minutes: int) -> str:
     return f"{hours} h {rest} min" if rest else f"{hours} h"
 
 
+@lru_cache(maxsize=4096)  # slot times repeat across cards and pages; Babel is slow
 def format_city_time(
     instant: datetime, zone: ZoneInfo, locale: str, pattern: str = "EEE d MMM, HH:mm"
 ) -> str:
     """An instant as the city's clocks and calendar show it, in the city's language."""
     return format_datetime(to_city(instant, zone), pattern, locale=locale)
+
+
+@lru_cache(maxsize=1024)  # the same days appear on every calendar and day picker
+def format_city_date(day: date, locale: str, pattern: str = "EEE d MMM") -> str:
+    """A calendar day in the city's language."""
+    return format_date(day, pattern, locale=locale)

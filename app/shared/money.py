@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from functools import cache
+from functools import cache, lru_cache
 
 from babel import Locale
 from babel.numbers import NumberPattern, format_currency, parse_pattern
@@ -70,6 +70,7 @@ def _whole_amount_pattern(locale: str) -> NumberPattern:
     return pattern
 
 
+@lru_cache(maxsize=4096)  # pages show the same few prices again and again; Babel is slow
 def format_money(cents: int, currency: str, locale: str) -> str:
     """Cents as the city shows prices: "€45" (or "45 €") for whole amounts, "€45.50" otherwise."""
     amount = Decimal(cents) / 100

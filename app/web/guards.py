@@ -17,15 +17,21 @@ def current_user(connection: ASGIConnection) -> CurrentUser | None:
     return connection.scope.get("user")
 
 
-def requires_login(connection: ASGIConnection, _: BaseRouteHandler) -> None:
-    if current_user(connection) is None:
+def _signed_in(connection: ASGIConnection) -> CurrentUser:
+    user = current_user(connection)
+    if user is None:
         raise NotAuthorizedException("Log in to continue.")
+    return user
+
+
+# Guards are coroutines: Litestar runs a plain function guard in a worker thread, on every request.
+async def requires_login(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    _signed_in(connection)
 
 
 def requires_role(*roles: Role):
-    def guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
-        requires_login(connection, handler)
-        user = current_user(connection)
+    async def guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+        user = _signed_in(connection)
         if user.role not in roles:
             raise Refused(
                 NOT_YOUR_AREA.format(

@@ -28,8 +28,10 @@ class MissingAssetsError(RuntimeError):
 
 
 class StaticAssets:
-    def __init__(self, mounts: dict[str, Path] = MOUNTS) -> None:
+    def __init__(self, mounts: dict[str, Path] = MOUNTS, *, watch: bool = True) -> None:
+        """``watch``: notice edited files (development); in production files change only with a deploy."""
         self.mounts = mounts
+        self.watch = watch
         self._versions: dict[str, tuple[float, str]] = {}
         missing = [name for name in REQUIRED_VENDOR_FILES if not (mounts["/vendor"] / name).is_file()]
         if missing:
@@ -39,10 +41,12 @@ class StaticAssets:
 
     def url(self, path: str) -> str:
         """``/static/css/site.css`` -> ``/static/css/site.css?v=1a2b3c4d``."""
+        cached = self._versions.get(path)
+        if cached is not None and not self.watch:
+            return f"{path}?v={cached[1]}"
         prefix, _, relative = path.lstrip("/").partition("/")
         file = self.mounts[f"/{prefix}"] / relative
         mtime = file.stat().st_mtime
-        cached = self._versions.get(path)
         if cached is None or cached[0] != mtime:
             digest = hashlib.sha256(file.read_bytes()).hexdigest()[:10]
             cached = self._versions[path] = (mtime, digest)

@@ -6,7 +6,6 @@ from datetime import date, datetime, timedelta
 from functools import partial
 
 import segno
-from babel.dates import format_date
 from jinja2 import StrictUndefined, Undefined, pass_context
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
@@ -16,7 +15,7 @@ from app.media.storage import image_src, image_srcset
 from app.redemption.codes import grouped
 from app.redemption.rules import may_undo, undo_deadline
 from app.settings import PROJECT_ROOT, Settings
-from app.shared.citytime import format_city_time, format_duration
+from app.shared.citytime import format_city_date, format_city_time, format_duration
 from app.shared.money import format_money
 from app.web.flash import pop_flashes
 from app.web.static import StaticAssets
@@ -41,7 +40,7 @@ def template_config(settings: Settings, assets: StaticAssets) -> TemplateConfig:
         )
 
     def city_date(day: date, pattern: str = "EEE d MMM") -> str:
-        return format_date(day, pattern, locale=city.locale)
+        return format_city_date(day, city.locale, pattern)
 
     @pass_context
     def current_user(context):

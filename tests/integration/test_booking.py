@@ -1,6 +1,7 @@
 """Booking on both engines: holds, capacity under concurrency, expiry, and every change of status."""
 
 import asyncio
+import shutil
 from datetime import timedelta
 
 import pytest
@@ -40,10 +41,17 @@ async def residents(count: int) -> list[int]:
     return [(await make_account(f"resident{n}@example.com", f"Resident {n}")).id for n in range(count)]
 
 
-async def hold(resident_id: int, service_public_id: str, slot: dict, now=TEST_NOW, **request) -> str:
+async def hold(
+    resident_id: int, service_public_id: str, slot: dict, now=TEST_NOW, provider_slug="casa-neta", **request
+) -> str:
     return await services.booking_hold(
         resident_id=resident_id,
-        request=HoldRequest(service_public_id=service_public_id, starts_at=slot["starts_at"], **request),
+        request=HoldRequest(
+            provider_slug=provider_slug,
+            service_public_id=service_public_id,
+            starts_at=slot["starts_at"],
+            **request,
+        ),
         now=now,
         hold_minutes=HOLD,
     )
@@ -142,6 +150,9 @@ async def test_closed_slots_and_unknown_times_are_refused(database_url):
         await hold(resident, service, {"starts_at": slot["starts_at"] + timedelta(minutes=7)})
     with pytest.raises(NotFoundError):
         await hold(resident, "nosuchservice", slot)
+    await make_listed_provider("Someone Else")
+    with pytest.raises(NotFoundError):  # the service exists, but not at this provider's address
+        await hold(resident, service, slot, provider_slug="someone-else")
 
 
 async def test_visits_at_home_need_an_address_in_the_service_area(database_url):
@@ -347,3 +358,12 @@ async def test_days_off_remove_free_times_but_keep_booked_ones(database_url):
     )
     assert [row["id"] for row in left] == [slot["id"]]  # only the held one stays that day
     assert (await booking(public_id))["status"] == "held"
+
+
+async def test_finding_a_free_seat_reads_the_live_seat_index_not_every_booking(sqlite_template, tmp_path):
+    # SQLite only: PostgreSQL matches bound values against partial indexes itself.
+    path = tmp_path / "seats.sqlite3"
+    shutil.copyfile(sqlite_template, path)
+    database.bind(database.engine_from_url(f"sqlite:///{path}"))
+    plan = await Booking.raw(f"EXPLAIN QUERY PLAN {services.TAKEN_SEATS_SQL}", 1)
+    assert any("booking_live_seat_key" in row["detail"] for row in plan), plan

@@ -7,9 +7,9 @@ import pytest
 from app import database
 from app.catalog.discovery import Filters
 from app.catalog.hours import Interval
-from app.catalog.queries import category_by_slug, neighbourhood_by_slug, search_providers
-from app.catalog.rules import ServiceLocation
-from app.catalog.tables import Provider, Service
+from app.catalog.queries import Photo, category_by_slug, neighbourhood_by_slug, search_providers
+from app.catalog.rules import Price, ServiceLocation
+from app.catalog.tables import Category, Provider, ProviderPhoto, Service
 from tests.conftest import TEST_NOW
 from tests.factories import MADRID, make_listed_provider
 
@@ -63,6 +63,34 @@ async def test_category_and_price_filters_apply_to_the_same_service(database_url
     both = await search(category_slug="plumbing", price_max_cents=4000)
     assert names(both) == ["Cheap Plumber"]
     assert both.cards[0].from_price.online_cents == 3000  # the price shown is the one that matched
+
+
+async def test_a_card_shows_the_cheapest_matching_price_its_categories_and_the_cover(database_url):
+    provider = await make_listed_provider(
+        "Two Trades", services=(("Tap", 4500, 5000), ("Drain", 4500, 6000), ("Boiler", 9000, 10000))
+    )
+    cleaning = await make_listed_provider("Cleaner", category_name="Cleaning")
+    await Service.update({Service.provider: provider}).where(Service.provider == cleaning)
+    await Category.update({Category.position: 2}).where(Category.name == "Cleaning")
+    await Category.update({Category.position: 1}).where(Category.name == "Plumbing")
+    for key, position in [("second-photo", 1), ("cover-photo", 0)]:  # the cover is added last
+        await ProviderPhoto.insert(
+            ProviderPhoto(
+                provider=provider,
+                image_key=key,
+                width=800,
+                height=600,
+                position=position,
+                created_at=TEST_NOW,
+            )
+        )
+    [card] = (await search(query="two trades")).cards
+    assert card.from_price == Price(4500, 6000)  # a tie on the online price shows the bigger saving
+    assert card.categories == ("Plumbing", "Cleaning")  # in the catalogue's order, each once
+    assert card.cover == Photo("cover-photo", 800, 600, "")
+    [plumbing_only] = (await search(query="two trades", category_slug="plumbing")).cards
+    assert plumbing_only.categories == ("Plumbing",)
+    assert (await search(query="cleaner")).cards == []  # its only service moved away
 
 
 async def test_a_neighbourhood_matches_the_service_area_for_home_visits_and_the_address_for_premises(
@@ -174,7 +202,7 @@ async def test_a_results_page_runs_the_same_few_queries_whatever_its_size(databa
             per_page=per_page,
         )
     assert page.cards
-    assert counted[0] == 3  # the page (with prices and free times), then services and photos of its cards
+    assert counted[0] == 1  # the page, each card with its prices, categories, cover and free time
 
 
 async def test_the_next_free_time_used_for_sorting_is_refreshed(database_url):

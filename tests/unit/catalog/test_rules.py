@@ -1,15 +1,9 @@
-from app.catalog.rules import PRICE_ABOVE_LIST, PRICE_NOT_POSITIVE, Price, lowest_price, price_problem
+from app.catalog.rules import PRICE_ABOVE_LIST, PRICE_NOT_POSITIVE, Price, price_problem
 
 
 def test_the_saving_is_the_gap_between_in_store_and_online_prices():
     assert Price(online_cents=6800, list_cents=8000).saving_cents == 1200
     assert Price(online_cents=8000, list_cents=8000).saving_cents == 0
-
-
-def test_from_price_is_the_cheapest_online_price():
-    prices = [Price(9000, 10000), Price(4500, 5000), Price(4500, 6000)]
-    assert lowest_price(prices) == Price(4500, 6000)  # ties show the bigger saving
-    assert lowest_price([]) is None
 
 
 def test_online_prices_are_positive_and_never_above_the_in_store_price():
