@@ -157,21 +157,32 @@ async def _visible_profile(request: Request, slug: str, clock: Clock, settings: 
 async def provider_page(
     request: Request, slug: FromPath[str], settings: SettingsDep, clock: ClockDep
 ) -> Template:
-    profile, is_owner = await _visible_profile(request, slug, clock, settings)
-    if profile.is_verified and not profile.is_suspended and not is_owner:
-        _views(request).page_viewed(profile.id, clock.now())
-    reviews = await queries.provider_reviews(profile.id, page=1)
-    return render(
-        request,
-        "catalog/provider.html",
-        {
+    now = clock.now()
+
+    async def public_page() -> Rendered:
+        profile, is_owner = await _visible_profile(request, slug, clock, settings)
+        context = {
             "provider": profile,
             "is_owner": is_owner,
-            "reviews": reviews,
+            "reviews": await queries.provider_reviews(profile.id, page=1),
             "hours": weekly_summary(profile.hours),
             "policy": STANDARD_POLICY,
             "canonical": f"/providers/{profile.slug}",
-        },
+        }
+        return Rendered(render_fragment(request, "catalog/_provider_page.html", context), context)
+
+    user = request.scope.get("user")
+    if user is None or user.role is Role.resident:
+        # What every resident sees alike; owners and administrators may see more (see below).
+        rendered = await fragments(request).get_or_render(request.url.path, public_page, now=now)
+    else:
+        rendered = await public_page()
+    profile = rendered.context["provider"]
+    if profile.is_verified and not profile.is_suspended and not rendered.context["is_owner"]:
+        _views(request).page_viewed(profile.id, now)
+    return Template(
+        template_name="catalog/provider.html",
+        context={**rendered.context, "article": Markup(rendered.html)},  # noqa: S704 - our own rendering
     )
 
 

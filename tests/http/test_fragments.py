@@ -6,6 +6,7 @@ from app import database
 from app.booking.tables import Slot
 from app.catalog.tables import Provider, Service
 from tests.factories import make_listed_provider
+from tests.http.conftest import log_in
 
 HTMX = {"hx-request": "true", "hx-request-type": "partial"}
 
@@ -51,3 +52,15 @@ async def test_free_times_follow_a_booking_and_the_clock(client, clock):
 async def first_start(provider: int):
     row = await Slot.select(Slot.starts_at).where(Slot.provider == provider).order_by(Slot.starts_at).first()
     return row["starts_at"]
+
+
+async def test_a_provider_page_shows_a_change_at_once_and_owners_never_get_the_visitors_copy(client):
+    provider = await make_listed_provider("Fontanería Russafa", owner_email="owner@example.com")
+    assert "Family plumbers" not in (await client.get("/providers/fontaneria-russafa")).text
+    await Provider.update({Provider.description: "Family plumbers since 1998"}).where(Provider.id == provider)
+    assert "Family plumbers since 1998" in (await client.get("/providers/fontaneria-russafa")).text
+    await Provider.update({Provider.is_verified: False}).where(Provider.id == provider)
+    assert (await client.get("/providers/fontaneria-russafa")).status_code == 404
+    await log_in(client, "owner@example.com")
+    owner_view = await client.get("/providers/fontaneria-russafa")
+    assert owner_view.status_code == 200 and "Only you can see this page" in owner_view.text
