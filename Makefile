@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test bootstrap migrate lint clean
+.PHONY: run test bench bootstrap migrate lint clean
 
 bootstrap: $(PY_STAMP) $(NODE_STAMP)
 
@@ -23,6 +23,10 @@ run: bootstrap
 
 test: bootstrap
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# About ten minutes: the hot paths under load against reference apps (BENCH_DATABASE_URL adds PostgreSQL).
+bench: bootstrap
+	$(PY) -m bench.run $(BENCH_ARGS)
 
 migrate: bootstrap
 	$(PY) -m app.cli migrate

@@ -18,6 +18,7 @@ from app.accounts.tables import UserAccount
 from app.analytics.tables import ProviderViewDay
 from app.booking.services import slots_refresh
 from app.catalog.hours import parse_time
+from app.catalog.search import search_document
 from app.catalog.services import provider_refresh_search
 from app.catalog.tables import (
     Category,
@@ -46,6 +47,7 @@ from app.demo.data import (
     STREETS,
     UNVERIFIED_PROVIDERS,
     CategoryTemplate,
+    ServiceTemplate,
 )
 from app.demo.photos import demo_photo
 from app.media.storage import MediaStore, StoredImage
@@ -85,6 +87,75 @@ def _plan(rng: random.Random) -> list[PlannedProvider]:
             home = 1 if name == DEMO_PROVIDER_NAME else rng.randrange(len(NEIGHBOURHOODS))
             plans.append(PlannedProvider(name, category, home, photos=rng.choice((1, 2, 2, 3))))
     return plans
+
+
+@dataclass(frozen=True)
+class ProviderDraft:
+    """A provider's profile and offer drawn from its plan, before it has database ids."""
+
+    plan: PlannedProvider
+    description: str
+    address: str
+    phone: str
+    min_notice_minutes: int
+    buffer_minutes: int
+    area: tuple[int, ...]  # indexes into NEIGHBOURHOODS, the home one included, in order
+    services: tuple[tuple[ServiceTemplate, int], ...]  # each template with its online price in cents
+
+    @property
+    def home_name(self) -> str:
+        return NEIGHBOURHOODS[self.plan.neighbourhood][0]
+
+    @property
+    def photo_alt(self) -> str:
+        return f"{self.plan.name}: {self.plan.category.name.lower()} in {self.home_name}"
+
+    def service_description(self, template: ServiceTemplate) -> str:
+        return f"{template.name} by {self.plan.name}."
+
+    def search_text(self) -> str:
+        """What ``provider_refresh_search`` stores for this provider once it is inserted."""
+        category = self.plan.category
+        parts = [self.plan.name, self.description, self.home_name]
+        for template, _ in self.services:
+            parts += [
+                template.name,
+                self.service_description(template),
+                category.name,
+                _category_description(category),
+            ]
+        return search_document(*parts)
+
+
+def _draft(plan: PlannedProvider, rng: random.Random, *, services: int | None = None) -> ProviderDraft:
+    """Draw a provider's services (2 to 4 unless ``services`` says), contact, rules, area and prices."""
+    category = plan.category
+    count = rng.randint(2, 4) if services is None else services
+    templates = rng.sample(category.services, k=min(len(category.services), count))
+    home_name = NEIGHBOURHOODS[plan.neighbourhood][0]
+    description = (
+        f"{plan.name} is a {category.name.lower()} business based in {home_name}. {category.pitch} "
+        f"Book online to pay less than the in-store price."
+    )
+    address = f"{rng.choice(STREETS)}, {rng.randint(1, 120)}, Valencia"
+    phone = f"+34 96{rng.randint(1, 9)} {rng.randint(100, 999)} {rng.randint(100, 999)}"
+    min_notice = rng.choice((60, 120, 120, 240))
+    buffer = rng.choice((0, 0, 15, 30)) if category.slug != "hair-beauty-at-home" else 0
+    area = {plan.neighbourhood, *rng.sample(range(len(NEIGHBOURHOODS)), k=rng.randint(2, 6))}
+    return ProviderDraft(
+        plan=plan,
+        description=description,
+        address=address,
+        phone=phone,
+        min_notice_minutes=min_notice,
+        buffer_minutes=buffer,
+        area=tuple(sorted(area)),
+        services=tuple((t, _online_price(t.list_price_cents, rng)) for t in templates),
+    )
+
+
+def _category_description(category: CategoryTemplate) -> str:
+    return f"{category.pitch} ({category.local_terms})"
 
 
 def _online_price(list_cents: int, rng: random.Random) -> int:
@@ -162,19 +233,21 @@ async def load_demo_city(settings: Settings, *, now: datetime) -> bool:
 
 
 async def _insert_neighbourhoods() -> list[int]:
+    """The neighbourhoods' ids, in the order of NEIGHBOURHOODS."""
     rows = await Neighbourhood.insert(
         *(
             Neighbourhood(name=n, slug=s, latitude=lat, longitude=lon, position=position)
             for position, (n, s, lat, lon) in enumerate(NEIGHBOURHOODS)
         )
-    ).returning(Neighbourhood.id)
-    return [row["id"] for row in rows]
+    ).returning(Neighbourhood.id, Neighbourhood.slug)
+    by_slug = {row["slug"]: row["id"] for row in rows}
+    return [by_slug[slug] for _, slug, _, _ in NEIGHBOURHOODS]
 
 
 async def _insert_categories() -> dict[str, int]:
     rows = await Category.insert(
         *(
-            Category(name=c.name, slug=c.slug, description=f"{c.pitch} ({c.local_terms})", position=position)
+            Category(name=c.name, slug=c.slug, description=_category_description(c), position=position)
             for position, c in enumerate(CATEGORIES)
         )
     ).returning(Category.id, Category.slug)
@@ -249,36 +322,29 @@ async def _insert_provider(
     rng: random.Random,
     now: datetime,
 ) -> tuple[int, list[int]]:
-    category = plan.category
-    home_name = NEIGHBOURHOODS[plan.neighbourhood][0]
-    services = rng.sample(category.services, k=min(len(category.services), rng.randint(2, 4)))
-    description = (
-        f"{plan.name} is a {category.name.lower()} business based in {home_name}. {category.pitch} "
-        f"Book online to pay less than the in-store price."
-    )
+    draft = _draft(plan, rng)
     verified = plan.name not in UNVERIFIED_PROVIDERS
     rows = await Provider.insert(
         Provider(
             slug=slugify(plan.name),
             name=plan.name,
-            description=description,
+            description=draft.description,
             owner=owner_id,
             neighbourhood=neighbourhood_ids[plan.neighbourhood],
-            address=f"{rng.choice(STREETS)}, {rng.randint(1, 120)}, Valencia",
-            phone=f"+34 96{rng.randint(1, 9)} {rng.randint(100, 999)} {rng.randint(100, 999)}",
+            address=draft.address,
+            phone=draft.phone,
             is_verified=verified,
             verified_at=now + timedelta(days=2) if verified else None,
-            min_notice_minutes=rng.choice((60, 120, 120, 240)),
+            min_notice_minutes=draft.min_notice_minutes,
             horizon_days=30,
-            buffer_minutes=rng.choice((0, 0, 15, 30)) if category.slug != "hair-beauty-at-home" else 0,
+            buffer_minutes=draft.buffer_minutes,
             calendar_token=secrets.token_urlsafe(24),
             created_at=now,
         )
     ).returning(Provider.id)
     provider_id = rows[0]["id"]
-    area = {plan.neighbourhood, *rng.sample(range(len(NEIGHBOURHOODS)), k=rng.randint(2, 6))}
     await ProviderServiceArea.insert(
-        *(ProviderServiceArea(provider=provider_id, neighbourhood=neighbourhood_ids[i]) for i in sorted(area))
+        *(ProviderServiceArea(provider=provider_id, neighbourhood=neighbourhood_ids[i]) for i in draft.area)
     )
     await OpeningHours.insert(
         *(
@@ -293,16 +359,16 @@ async def _insert_provider(
                 provider=provider_id,
                 category=category_id,
                 name=template.name,
-                description=f"{template.name} by {plan.name}.",
+                description=draft.service_description(template),
                 duration_minutes=template.duration_minutes,
-                online_price_cents=_online_price(template.list_price_cents, rng),
+                online_price_cents=online_price,
                 list_price_cents=template.list_price_cents,
                 location=template.location.value,
                 capacity=template.capacity,
                 position=position,
                 created_at=now,
             )
-            for position, template in enumerate(services)
+            for position, (template, online_price) in enumerate(draft.services)
         )
     ).returning(Service.id)
     await ProviderPhoto.insert(
@@ -312,7 +378,7 @@ async def _insert_provider(
                 image_key=photo.key,
                 width=photo.width,
                 height=photo.height,
-                alt_text=f"{plan.name}: {category.name.lower()} in {home_name}",
+                alt_text=draft.photo_alt,
                 position=position,
                 created_at=now,
             )

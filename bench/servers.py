@@ -1,0 +1,141 @@
+"""Servers under test: uvicorn with two workers on a free loopback port, and what they cost.
+
+CPU time and memory are read from /proc for the worker processes (the master only supervises),
+so "server CPU per request" excludes the load generator running on the same machine.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+WORKERS = 2
+STARTUP_SECONDS = 60
+_TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _children(pid: int) -> list[int]:
+    """The worker processes: the master's children except multiprocessing's resource tracker."""
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    workers = []
+    for child in map(int, text.split()):
+        try:
+            if b"resource_tracker" not in Path(f"/proc/{child}/cmdline").read_bytes():
+                workers.append(child)
+        except OSError:
+            continue
+    return workers
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICKS_PER_SECOND  # utime + stime
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+@dataclass
+class Server:
+    """A running uvicorn (master + workers); use as a context manager."""
+
+    name: str
+    factory: str
+    env: dict[str, str]
+    log_path: Path
+    ready_path: str = "/healthz"
+    port: int = 0
+    process: subprocess.Popen | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> Server:
+        self.port = free_port()
+        command = [
+            sys.executable, "-m", "app.serve", "--factory", self.factory,
+            "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(WORKERS),
+            "--no-access-log", "--no-server-header", "--log-level", "warning",
+        ]  # fmt: skip
+        self.log = self.log_path.open("a")
+        self.process = subprocess.Popen(
+            command,
+            cwd=PROJECT_ROOT,
+            env={**os.environ, **self.env},
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            self._wait_until_ready()
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def _wait_until_ready(self) -> None:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} stopped during start-up; see {self.log_path}")
+            try:
+                # Every worker must answer, so hit the port until both have been seen busy.
+                if httpx.get(f"{self.base_url}{self.ready_path}", timeout=2).status_code == 200 and (
+                    len(self.workers()) == WORKERS
+                ):
+                    for _ in range(20):
+                        httpx.get(f"{self.base_url}{self.ready_path}", timeout=2)
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"{self.name} did not start within {STARTUP_SECONDS} s; see {self.log_path}")
+
+    def workers(self) -> list[int]:
+        return _children(self.process.pid) if self.process else []
+
+    def cpu_seconds(self) -> float:
+        return sum(_cpu_seconds(pid) for pid in self.workers())
+
+    def rss_mb(self) -> float:
+        """The largest worker's resident memory."""
+        return max((_rss_mb(pid) for pid in self.workers()), default=0.0)
+
+    def __exit__(self, *exc) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.log.close()
