@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import asyncpg
 from asyncpg.exceptions import UniqueViolationError
 from piccolo.apps.migrations.tables import Migration
 from piccolo.engine.base import Engine
@@ -128,19 +129,26 @@ async def read_flag_for_share(table, row_id: int, column: str) -> bool:
     return bool(rows and rows[0][column])
 
 
-def change_marker() -> tuple[int, int] | None:
-    """A value that changes whenever any connection, in any process, commits to the database.
+async def change_marker() -> object | None:
+    """A value that changes whenever a transaction commits to the database, from any process.
 
-    SQLite keeps such a counter per connection (PRAGMA data_version); it costs no table read.
-    PostgreSQL has no cheap equivalent: None.
+    SQLite: the connection's PRAGMA data_version, which costs no table read. PostgreSQL: the
+    write-ahead log's current position, which every commit moves forward (other writes to the
+    cluster move it too, which only costs a cache entry; a commit becomes visible a moment after
+    its log record is written, so a page rendered in that moment can lag until its entry's
+    maximum age). None where neither can be read (a PostgreSQL replica, for one).
     """
     engine = current_engine()
-    if not isinstance(engine, ReusedConnectionSQLiteEngine):
-        return None
     if (counter := _query_counter.get()) is not None:
         counter[0] += 1
-    reader = engine.reader()
-    return id(reader), reader.execute("PRAGMA data_version").fetchone()["data_version"]
+    if isinstance(engine, ReusedConnectionSQLiteEngine):
+        reader = engine.reader()
+        return id(reader), reader.execute("PRAGMA data_version").fetchone()["data_version"]
+    try:
+        rows = await engine.run_ddl("SELECT pg_current_wal_lsn()::text AS position")
+    except asyncpg.PostgresError:
+        return None
+    return rows[0]["position"]
 
 
 def is_unique_violation(exc: BaseException) -> bool:

@@ -5,7 +5,7 @@ they are asked for far more often than anything they show changes. A worker keep
 rendered together with the database's change marker (see ``database.change_marker``): any commit,
 from any worker, makes every entry stale. Entries also expire after a few seconds, because what
 is free depends on the time as well as on the data (a time stops being bookable when its notice
-runs out). Where the database offers no change marker (PostgreSQL), nothing is kept.
+runs out). Where the database offers no change marker, nothing is kept.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ class FragmentCache:
     ) -> Rendered:
         """The entry for ``key`` if nothing was committed since it was rendered and it was rendered
         less than the maximum age before ``now`` (the site's clock); else ``render()``'s, kept."""
-        marker = database.change_marker()
+        marker = await database.change_marker()
         if marker is None:
             return await render()
         entry = self._entries.get(key)

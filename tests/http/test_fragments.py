@@ -27,10 +27,7 @@ async def test_the_results_are_rendered_once_while_nothing_changes(client):
     with database.count_queries() as counted:
         again = await client.get("/", params={"category": "plumbing"})
     assert "Fontanería Russafa" in again.text
-    if database.is_sqlite():
-        assert counted[0] == 1  # only the check that nothing was committed since
-    else:
-        assert counted[0] == 2  # PostgreSQL offers no cheap change marker: rendered every time
+    assert counted[0] == 1  # only the check that nothing was committed since
 
 
 async def test_free_times_follow_a_booking_and_the_clock(client, clock):
