@@ -213,7 +213,17 @@ def measure(server: Server, url: str, plan: Plan, *, script=None, env=None, head
         errors=result.errors,
         cpu_us=cpu / max(result.requests, 1) * 1e6,
         server_errors=server_errors,
-    ), result
+    )
+
+
+def measure_posts(server: Server, plan: Plan, stem: Path, warm_up: list, run: list) -> Measure:
+    """``measure`` for POSTs: the warm-up and the measured run each send their own request lines."""
+    files = []
+    for part, lines in (("warm", warm_up), ("run", run)):
+        path = stem.with_name(f"{stem.name}-{part}.tsv")
+        wrk.write_requests_file(path, lines)
+        files.append({wrk.REQUESTS_FILE_ENV: str(path)})
+    return measure(server, server.base_url, plan, script=wrk.HOLD_SCRIPT, env=tuple(files), statuses=True)
 
 
 def bench_engine(name: str, urls: dict[str, str], workdir: Path, plan: Plan) -> EngineResult:
@@ -251,7 +261,7 @@ def bench_engine(name: str, urls: dict[str, str], workdir: Path, plan: Plan) -> 
         _site_repetition(result, urls["city"], media, workdir, plan, load, repetition)
         with _site(urls["small"], media, workdir, "site-40") as server:
             # The small city is asked the same question as the big one.
-            measured, _ = measure(server, server.base_url + load.targets.results, plan)
+            measured = measure(server, server.base_url + load.targets.results, plan)
             result.runs.setdefault("results_40", []).append(measured)
         _reference_repetition(result, reference_db, workdir, plan, repetition)
     return result
@@ -317,20 +327,14 @@ def _site_repetition(result: EngineResult, database_url, media, workdir, plan: P
         base = server.base_url
         for page in PAGES:
             headers = {"HX-Request": "true"} if page == "slots" else None
-            measured, _ = measure(server, base + getattr(load.targets, page), plan, headers=headers)
+            measured = measure(server, base + getattr(load.targets, page), plan, headers=headers)
             result.runs.setdefault(page, []).append(measured)
         if repetition == 0:
             result.first_load = scenarios.first_load(base, load.targets.results)
         share = plan.hold_lines_per_run
         first = repetition * 2 * share
-        files = []
-        for part, lines in enumerate(
-            (load.hold_lines[first : first + share], load.hold_lines[first + share : first + 2 * share])
-        ):
-            path = workdir / f"hold-{repetition}-{part}.tsv"
-            wrk.write_requests_file(path, (line.as_wrk_line() for line in lines))
-            files.append({wrk.REQUESTS_FILE_ENV: str(path)})
-        measured, _ = measure(server, base, plan, script=wrk.HOLD_SCRIPT, env=tuple(files), statuses=True)
+        lines = [line.as_wrk_line() for line in load.hold_lines[first : first + 2 * share]]
+        measured = measure_posts(server, plan, workdir / f"hold-{repetition}", lines[:share], lines[share:])
         result.runs.setdefault("hold", []).append(measured)
         result.rss_mb.append(server.rss_mb())
 
@@ -343,21 +347,16 @@ def _reference_repetition(
     with Server("reference", "bench.reference:create_app", env, log, ready_path="/plaintext") as server:
         base = server.base_url
         for name, path in (("P", "/plaintext"), ("F", "/fortunes"), ("F_naive", "/fortunes-naive")):
-            measured, _ = measure(server, base + path, plan)
+            measured = measure(server, base + path, plan)
             result.runs.setdefault(name, []).append(measured)
         # Distinct slots for every booking of every run.
         first = repetition * plan.reference_bookings
+        lines = [
+            ("/book", "", "", f"slot={slot + 1}&resident=r{slot}")
+            for slot in range(first, first + plan.reference_bookings)
+        ]
         half = plan.reference_bookings // 2
-        files = []
-        for part, (low, high) in enumerate(
-            ((first, first + half), (first + half, first + plan.reference_bookings))
-        ):
-            path = workdir / f"book-{repetition}-{part}.tsv"
-            wrk.write_requests_file(
-                path, (("/book", "", "", f"slot={slot + 1}&resident=r{slot}") for slot in range(low, high))
-            )
-            files.append({wrk.REQUESTS_FILE_ENV: str(path)})
-        measured, _ = measure(server, base, plan, script=wrk.HOLD_SCRIPT, env=tuple(files), statuses=True)
+        measured = measure_posts(server, plan, workdir / f"book-{repetition}", lines[:half], lines[half:])
         result.runs.setdefault("B", []).append(measured)
 
 
