@@ -27,12 +27,14 @@ SORTS = {
 RATINGS = {"4.5": "4.5 stars and up", "4": "4 stars and up", "3": "3 stars and up"}
 RATING_TENTHS = {"4.5": 45, "4": 40, "3": 30}  # compared in whole numbers on every engine
 AVAILABLE = {"today": "Today", "tomorrow": "Tomorrow", "week": "In the next 7 days"}
+ON_A_DAY = "day"  # the "On a day" choice: the day itself comes in the form's date field
 
 PRICE_UNREADABLE = "We ignored the {which} price “{text}”: {reason}"
 PRICE_RANGE_SWAPPED = "The lowest price was above the highest, so we swapped them."
 DATE_UNREADABLE = "We ignored the date “{text}”: pick a day from the calendar."
 DATE_PAST = "That day has passed, so we looked from today instead."
 DATE_TOO_FAR = "We ignored the date “{text}”: free times are shown up to {days} days ahead."
+DAY_MISSING = "Pick a day in the calendar to see who is free then."
 QUERY_UNUSABLE = "We couldn't search for “{text}”: use letters or numbers, like “plumber”."
 FURTHEST_DAYS = 90  # the longest booking window a provider can choose
 
@@ -95,6 +97,18 @@ def _price(params: Mapping[str, str], name: str, which: str, notes: list[str]) -
         return None
 
 
+def _available(params: Mapping[str, str], notes: list[str]) -> str:
+    """The "Free" choice. A day picked in the form's date field counts when the resident chose
+    "On a day" or left the choice at "any day"; a shared URL carries the day itself."""
+    available = (params.get("available") or "").strip()
+    day = (params.get("day") or "").strip()
+    if available == ON_A_DAY or (not available and day):
+        if not day:
+            notes.append(DAY_MISSING)
+        return day
+    return available
+
+
 def parse_filters(params: Mapping[str, str], *, now: datetime, zone: ZoneInfo) -> tuple[Filters, list[str]]:
     """(filters, notes): notes tell the resident which values were ignored or adjusted, and why."""
     notes: list[str] = []
@@ -103,7 +117,7 @@ def parse_filters(params: Mapping[str, str], *, now: datetime, zone: ZoneInfo) -
     if price_min is not None and price_max is not None and price_min > price_max:
         price_min, price_max = price_max, price_min
         notes.append(PRICE_RANGE_SWAPPED)
-    available = (params.get("available") or "").strip()
+    available = _available(params, notes)
     if available and available not in AVAILABLE:
         try:
             day = date.fromisoformat(available)

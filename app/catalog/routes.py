@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 from litestar import MediaType, Request, Response, get
@@ -13,9 +14,10 @@ from app.accounts.identity import Role
 from app.analytics.views import ViewCounter
 from app.booking.policy import STANDARD_POLICY
 from app.catalog import queries
-from app.catalog.discovery import AVAILABLE, RATINGS, SORTS, parse_filters
+from app.catalog.discovery import AVAILABLE, FURTHEST_DAYS, ON_A_DAY, RATINGS, SORTS, parse_filters
 from app.catalog.hours import weekly_summary
 from app.settings import Settings
+from app.shared.citytime import city_today
 from app.shared.clock import Clock
 from app.shared.paging import page_number
 from app.shared.text import is_slug
@@ -48,6 +50,7 @@ async def _results(
     if landing_neighbourhood:
         params.setdefault("neighbourhood", landing_neighbourhood["slug"])
     filters, notes = parse_filters(params, now=now, zone=zone)
+    today = city_today(now, zone)
     clean_url = filters.url(page=filters.page)
     submitted_blanks = any(not request.query_params.get(key) for key in request.query_params)
     if submitted_blanks and not notes and not wants_fragment(request):
@@ -88,6 +91,9 @@ async def _results(
             "sorts": SORTS,
             "ratings": RATINGS,
             "available_choices": AVAILABLE,
+            "on_a_day": ON_A_DAY,
+            "first_day": today.isoformat(),
+            "last_day": (today + timedelta(days=FURTHEST_DAYS)).isoformat(),
             "canonical": canonical,
             # Only the home page and the category and neighbourhood pages themselves are for search engines.
             "indexable": request.url.path == canonical and not request.url.query,

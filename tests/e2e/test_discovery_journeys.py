@@ -2,6 +2,8 @@
 
 import io
 import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from PIL import Image
 from playwright.sync_api import expect
@@ -33,6 +35,28 @@ def test_filtering_on_a_phone_swaps_results_and_the_back_button_restores_them(li
     page.locator("#results .provider-card a").first.click()
     expect(page.get_by_role("heading", name="Services and prices")).to_be_visible()
     expect(page.get_by_text("Free cancellation until 24 hours before the visit.")).to_be_visible()
+
+
+def test_a_resident_picks_a_day_and_sees_who_is_free_then(live_server, phone):
+    page = phone
+    day = datetime.now(ZoneInfo("Europe/Madrid")).date() + timedelta(days=3)
+    page.goto(live_server.url)
+    page.get_by_text("Filters", exact=True).click()
+    page.get_by_label("When").select_option(label="On a day…")
+    expect(page.get_by_label("Day")).to_be_focused()  # it asks for the day instead of searching at once
+    page.wait_for_timeout(300)
+    assert page.url == f"{live_server.url}/"
+    page.get_by_label("Day").fill(day.isoformat())
+    expect(page).to_have_url(f"{live_server.url}/?available={day.isoformat()}")
+    expect(page.get_by_label("When")).to_have_value("day")
+    times = page.locator("#results .next-free strong")
+    expect(times.first).to_be_visible()
+    label = f"{day:%a} {day.day} {day:%b}"
+    assert all(text.startswith(label) for text in times.all_inner_texts())
+
+    page.get_by_label("When").select_option(label="Tomorrow")  # another choice clears the day
+    expect(page).to_have_url(f"{live_server.url}/?available=tomorrow")
+    expect(page.get_by_label("Day")).to_have_value("")
 
 
 def test_without_javascript_the_filters_submit_as_a_normal_form(live_server, chromium):

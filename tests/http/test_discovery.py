@@ -6,6 +6,7 @@ import pytest
 
 from app.analytics.services import views_add
 from app.analytics.tables import ProviderViewDay
+from app.catalog.hours import Interval
 from app.catalog.tables import Provider
 from tests.factories import add_review, make_account, make_listed_provider
 from tests.http.conftest import log_in
@@ -210,3 +211,25 @@ async def test_the_next_days_count_free_times_not_services(client):
     )
     page = await client.get("/providers/three-services")
     assert "9 free" in page.text and "27 free" not in page.text  # 09:00-18:00 in one-hour steps
+
+
+async def test_a_day_picked_in_the_form_shows_who_is_free_that_day(client):
+    await make_listed_provider("Weekday Plumber")  # Monday to Friday
+    await make_listed_provider("Saturday Plumber", hours=[Interval(5, 9 * 60, 14 * 60)])
+    picked = {"available": "day", "day": "2026-11-28", "category": ""}  # Saturday
+    fragment = await client.get("/", params=picked, headers=HTMX)
+    assert fragment.headers["hx-push-url"] == "/?available=2026-11-28"
+    assert "Saturday Plumber" in fragment.text and "Weekday Plumber" not in fragment.text
+    no_js = await client.get("/", params={**picked, "day": "2026-11-25"})
+    assert (no_js.status_code, no_js.headers["location"]) == (303, "/?available=2026-11-25")
+    page = await client.get("/?available=2026-11-25")
+    assert "Weekday Plumber" in page.text and "Saturday Plumber" not in page.text
+    assert '<option value="day" selected>On a day…</option>' in page.text  # the form shows the day chosen
+    assert re.search(r'name="day" value="2026-11-25"\s+min="2026-11-22" max="2027-02-20"', page.text)
+
+
+async def test_on_a_day_without_a_day_asks_for_one(client):
+    await make_listed_provider("Weekday Plumber")
+    page = await client.get("/", params={"available": "day", "day": ""})
+    assert page.status_code == 200 and "Pick a day in the calendar to see who is free then." in page.text
+    assert "Weekday Plumber" in page.text

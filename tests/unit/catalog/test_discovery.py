@@ -7,6 +7,7 @@ from app.catalog.discovery import (
     DATE_PAST,
     DATE_TOO_FAR,
     DATE_UNREADABLE,
+    DAY_MISSING,
     PRICE_RANGE_SWAPPED,
     QUERY_UNUSABLE,
     Filters,
@@ -106,3 +107,22 @@ def test_a_search_without_letters_or_digits_is_explained_not_run():
     filters, notes = parse(q="¡¡!!", category="plumbing")
     assert filters.query == "" and filters.category == "plumbing"
     assert QUERY_UNUSABLE.format(text="¡¡!!") in notes
+
+
+def test_a_day_picked_in_the_form_becomes_the_available_day():
+    assert parse(available="day", day="2026-11-26") == (Filters(available="2026-11-26"), [])
+    # Only the day was set: the resident's intent is plain.
+    assert parse(available="", day="2026-11-26") == (Filters(available="2026-11-26"), [])
+    assert parse(available="2026-11-26") == (Filters(available="2026-11-26"), [])  # a shared URL
+
+
+def test_a_named_choice_wins_over_a_leftover_day():
+    assert parse(available="tomorrow", day="2026-11-26") == (Filters(available="tomorrow"), [])
+
+
+def test_on_a_day_without_a_day_asks_for_one_and_the_day_is_checked_like_any_date():
+    assert parse(available="day", day="") == (Filters(), [DAY_MISSING])
+    filters, notes = parse(available="day", day="26/11/2026")
+    assert filters.available == "" and notes == [DATE_UNREADABLE.format(text="26/11/2026")]
+    filters, notes = parse(available="day", day="2026-11-01")
+    assert filters.available == "today" and notes == [DATE_PAST]
