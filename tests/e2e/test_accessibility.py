@@ -28,6 +28,7 @@ PUBLIC_PAGES = [
     "/?q=fontanero",
     "/?q=nothing-matches-this",
     "/?category=plumbing&neighbourhood=benimaclet&rating=4&available=week&sort=price",
+    "/?available=2026-12-01&price_min=cheap",  # a day picked in the calendar, and a note
     "/c/hair-beauty-at-home",
     "/n/benimaclet",
     "/providers/fontaneria-russafa",

@@ -233,3 +233,12 @@ async def test_on_a_day_without_a_day_asks_for_one(client):
     page = await client.get("/", params={"available": "day", "day": ""})
     assert page.status_code == 200 and "Pick a day in the calendar to see who is free then." in page.text
     assert "Weekday Plumber" in page.text
+
+
+async def test_results_list_verified_businesses_only_and_say_so(client):
+    await make_listed_provider("Checked Plumber")
+    await make_listed_provider("Unchecked Plumber", verified=False)
+    for url in ("/", "/c/plumbing", "/n/l-eixample", "/?q=plumber"):
+        page = await client.get(url)
+        assert "Checked Plumber" in page.text and "Unchecked Plumber" not in page.text
+        assert "Only verified businesses are listed" in page.text
