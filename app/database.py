@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import asyncpg
-from asyncpg.exceptions import UniqueViolationError
+from asyncpg.exceptions import ForeignKeyViolationError, UniqueViolationError
 from piccolo.apps.migrations.tables import Migration
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
@@ -157,6 +157,15 @@ def is_unique_violation(exc: BaseException) -> bool:
         return True
     if isinstance(exc, sqlite3.IntegrityError):
         return getattr(exc, "sqlite_errorcode", None) in _SQLITE_UNIQUE_CODES
+    return False
+
+
+def is_foreign_key_violation(exc: BaseException) -> bool:
+    """True when ``exc`` is a row still referenced elsewhere (or a missing referenced row)."""
+    if isinstance(exc, ForeignKeyViolationError):
+        return True
+    if isinstance(exc, sqlite3.IntegrityError):
+        return getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
     return False
 
 

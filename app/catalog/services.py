@@ -12,7 +12,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from app import database
-from app.booking.services import slots_refresh
+from app.booking.services import next_free_refresh, slots_refresh
+from app.booking.tables import Booking
 from app.catalog.hours import Interval
 from app.catalog.rules import ServiceLocation
 from app.catalog.search import search_document
@@ -36,6 +37,9 @@ PHOTO_LIMIT_REACHED = f"A business can show at most {PHOTO_LIMIT} photos. Delete
 SERVICE_LIMIT = 20
 SERVICE_LIMIT_REACHED = (
     f"A business can list at most {SERVICE_LIMIT} services. Archive one before adding another."
+)
+SERVICE_HAS_BOOKINGS = (
+    "This service has been booked, so it stays in your records. Archive it to take it off your page."
 )
 NAME_TAKEN = "That name is already in the list."
 
@@ -301,6 +305,25 @@ async def service_set_archived(
         await Service.update({Service.is_archived: archived}).where(Service.id == service_id)
     await provider_refresh_search(provider_id)
     await slots_refresh(provider_id, now=now, zone=zone, service_ids=[service_id])
+
+
+async def service_delete(provider_id: int, public_id: str, *, now: datetime) -> None:
+    """Delete a service that was never booked, with its hours and times. A booked one keeps its
+    history (archive it instead); the bookings' foreign key refuses the delete even when a hold
+    lands between the check and the delete."""
+    service_id = await _owned_service_id(provider_id, public_id)
+    try:
+        async with database.transaction():
+            await database.lock_row(Provider, provider_id)
+            if await Booking.exists().where(Booking.service == service_id):
+                raise ConflictError(SERVICE_HAS_BOOKINGS)
+            await Service.delete().where(Service.id == service_id)
+    except Exception as exc:
+        if database.is_foreign_key_violation(exc):
+            raise ConflictError(SERVICE_HAS_BOOKINGS) from exc
+        raise
+    await provider_refresh_search(provider_id)
+    await next_free_refresh(now=now, provider_id=provider_id)
 
 
 # --- photos ------------------------------------------------------------------------------------

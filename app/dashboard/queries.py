@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from app.analytics.tables import ProviderViewDay
+from app.booking.tables import Booking
 from app.catalog.hours import Interval
 from app.catalog.tables import OpeningHours, Provider, ProviderPhoto, ProviderServiceArea, Service
 
@@ -49,8 +50,14 @@ async def gallery(provider_id: int) -> list[dict]:
 
 
 async def services_of(provider_id: int) -> list[dict]:
-    return (
+    """The provider's services; ``was_booked`` tells which must be archived rather than deleted."""
+    booked = {
+        row["service"]
+        for row in await Booking.select(Booking.service).where(Booking.provider == provider_id).distinct()
+    }
+    services = (
         await Service.select(
+            Service.id,
             Service.public_id,
             Service.name,
             Service.category.name,
@@ -65,6 +72,7 @@ async def services_of(provider_id: int) -> list[dict]:
         .order_by(Service.is_archived)
         .order_by(Service.position)
     )
+    return [{**service, "was_booked": service["id"] in booked} for service in services]
 
 
 async def service_of(provider_id: int, public_id: str) -> dict | None:

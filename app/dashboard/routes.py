@@ -441,6 +441,24 @@ class DashboardController(Controller):
             flash(request, f"“{service['name']}” has its own hours now.")
         return Redirect("/dashboard/services", status_code=303)
 
+    @get("/services/{public_id:str}/delete", name="dashboard_service_delete")
+    async def service_delete_page(self, request: Request, public_id: FromPath[str]) -> Template:
+        business = await _business(request)
+        service = await _service(business["id"], public_id)
+        return render(request, "dashboard/service_delete.html", {"business": business, "service": service})
+
+    @post("/services/{public_id:str}/delete")
+    async def service_delete(self, request: Request, public_id: FromPath[str], clock: ClockDep) -> Redirect:
+        business = await _business(request)
+        service = await _service(business["id"], public_id)
+        try:
+            await catalog.service_delete(business["id"], public_id, now=clock.now())
+        except DomainError as error:
+            flash(request, f"We kept “{service['name']}”. {error.message}", "error")
+        else:
+            flash(request, f"“{service['name']}” is deleted.")
+        return Redirect("/dashboard/services", status_code=303)
+
     @post("/services/{public_id:str}/archive")
     async def service_archive(
         self, request: Request, public_id: FromPath[str], settings: SettingsDep, clock: ClockDep

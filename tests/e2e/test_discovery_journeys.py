@@ -105,3 +105,34 @@ def test_a_provider_uploads_a_photo_and_sees_it_on_the_public_page(live_server, 
     expect(cover).to_have_attribute("alt", "Our red van")
     expect(cover).to_have_attribute("src", re.compile(key))
     assert page.evaluate("(img) => img.complete && img.naturalWidth > 0", cover.element_handle())
+
+
+def test_a_provider_deletes_a_service_added_by_mistake(live_server, phone):
+    page = phone
+    page.goto(f"{live_server.url}/login?next=/dashboard/services/new")
+    page.get_by_label("Email").fill("provider@example.com")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_label("Service name").fill("Fix a tap (duplicate)")
+    page.get_by_label("Category").select_option(label="Plumbing")
+    page.get_by_label("Duration (minutes)").fill("60")
+    page.get_by_label("Online price").fill("40")
+    page.get_by_label("In-store price").fill("45")
+    page.get_by_role("button", name="Add service").click()
+    expect(page.get_by_role("heading", name="Fix a tap (duplicate)")).to_be_visible()
+    page.goto(f"{live_server.url}/providers/fontaneria-russafa")
+    expect(page.get_by_role("link", name="Book Fix a tap (duplicate)")).to_be_visible()
+
+    page.goto(f"{live_server.url}/dashboard/services")
+    page.get_by_role("link", name="Delete Fix a tap (duplicate)").click()
+    expect(page.get_by_role("heading", name="Delete “Fix a tap (duplicate)”?")).to_be_visible()
+    page.get_by_role("button", name="Delete Fix a tap (duplicate)").click()
+    expect(page.get_by_text("“Fix a tap (duplicate)” is deleted.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Fix a tap (duplicate)")).to_have_count(0)
+    # Services with bookings offer only Archive.
+    booked = page.locator(".service-admin", has_text="Unblock a drain")
+    expect(booked.get_by_role("button", name=re.compile("Archive"))).to_be_visible()
+    expect(booked.get_by_role("link", name=re.compile("Delete"))).to_have_count(0)
+    page.goto(f"{live_server.url}/providers/fontaneria-russafa")
+    expect(page.get_by_role("link", name="Book Unblock a drain")).to_be_visible()
+    expect(page.get_by_role("heading", name="Fix a tap (duplicate)")).to_have_count(0)

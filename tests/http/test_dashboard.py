@@ -3,6 +3,7 @@
 from PIL import Image
 
 from app.accounts.identity import Role
+from app.booking.services import HoldRequest, booking_hold
 from app.booking.tables import Slot
 from app.catalog.tables import Provider, ProviderPhoto, Service
 from app.media.uploads import MAX_UPLOAD_BYTES
@@ -152,6 +153,65 @@ async def test_a_provider_cannot_open_another_providers_service(client):
     assert (await client.get(f"/dashboard/services/{theirs['public_id']}")).status_code == 404
     archive = await post_form(client, f"/dashboard/services/{theirs['public_id']}/archive", {})
     assert archive.status_code == 404
+
+
+async def test_a_service_never_booked_can_be_deleted_and_a_booked_one_only_archived(client, clock):
+    provider = await provider_client(client)
+    await Service.insert(
+        Service(
+            public_id="typo00000001",
+            provider=provider,
+            category=(await category("Plumbing"))["id"],
+            name="Unblok a drian",
+            location="customer_address",
+            duration_minutes=60,
+            online_price_cents=5000,
+            list_price_cents=6000,
+        )
+    )
+    booked = (
+        await Service.select().where(Service.provider == provider, Service.name == "Unblock a drain").first()
+    )
+    slot = await Slot.select().where(Slot.service == booked["id"]).order_by(Slot.starts_at).first()
+    resident = await make_account("ana@example.com")
+    await booking_hold(
+        resident_id=resident.id,
+        request=HoldRequest(
+            "fontaneria-russafa",
+            booked["public_id"],
+            slot["starts_at"],
+            address="Carrer 1",
+            neighbourhood_id=(await neighbourhood("L'Eixample"))["id"],
+        ),
+        now=clock.now(),
+        hold_minutes=10,
+    )
+    listing = await client.get("/dashboard/services")
+    assert 'href="/dashboard/services/typo00000001/delete"' in listing.text
+    assert f'href="/dashboard/services/{booked["public_id"]}/delete"' not in listing.text
+
+    confirm = await client.get("/dashboard/services/typo00000001/delete")
+    assert confirm.status_code == 200 and "Delete “Unblok a drian”?" in confirm.text
+    deleted = await post_form(client, "/dashboard/services/typo00000001/delete", {})
+    assert (deleted.status_code, deleted.headers["location"]) == (303, "/dashboard/services")
+    assert "“Unblok a drian” is deleted." in (await client.get("/dashboard/services")).text
+    assert not await Service.exists().where(Service.public_id == "typo00000001")
+
+    refused = await post_form(client, f"/dashboard/services/{booked['public_id']}/delete", {})
+    assert refused.status_code == 303
+    assert (
+        "This service has been booked, so it stays in your records."
+        in (await client.get("/dashboard/services")).text
+    )
+    assert await Service.exists().where(Service.id == booked["id"])
+
+    other = await make_listed_provider("Aigua Fontaners")
+    theirs = await Service.select(Service.public_id).where(Service.provider == other).first()
+    assert (await client.get(f"/dashboard/services/{theirs['public_id']}/delete")).status_code == 404
+    assert (
+        await post_form(client, f"/dashboard/services/{theirs['public_id']}/delete", {})
+    ).status_code == 404
+    assert await Service.exists().where(Service.public_id == theirs["public_id"])
 
 
 def files(*named: tuple[str, bytes, str]) -> list:

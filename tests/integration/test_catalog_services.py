@@ -1,23 +1,33 @@
 """Catalogue writes on both engines: hours and slots, profiles, services, photos, the city's lists, views."""
 
+import asyncio
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from PIL import Image
 
 from app.analytics.services import views_add
 from app.analytics.tables import ProviderViewDay
-from app.booking.services import slots_refresh
-from app.booking.tables import Slot
+from app.booking import services as booking_services
+from app.booking.services import HoldRequest, slots_refresh
+from app.booking.tables import Booking, Slot
 from app.catalog import services
 from app.catalog.hours import Interval
 from app.catalog.rules import ServiceLocation
-from app.catalog.tables import Category, Neighbourhood, Provider, ProviderPhoto, ProviderServiceArea, Service
+from app.catalog.tables import (
+    Category,
+    Neighbourhood,
+    OpeningHours,
+    Provider,
+    ProviderPhoto,
+    ProviderServiceArea,
+    Service,
+)
 from app.media.storage import MediaStore
 from app.shared.errors import ConflictError, DomainError, NotFoundError
 from tests.conftest import TEST_NOW
-from tests.factories import MADRID, category, make_listed_provider, neighbourhood
+from tests.factories import MADRID, category, make_account, make_listed_provider, neighbourhood
 
 WEEKDAYS_IN_WINDOW = 21  # Sunday 22 Nov 2026 and the 29 days after it
 DETAILS = services.ServiceDetails(
@@ -284,3 +294,76 @@ async def test_a_business_lists_at_most_twenty_services(database_url):
         await services.service_create(
             provider, replace(DETAILS, category_id=plumbing["id"]), now=TEST_NOW, zone=MADRID
         )
+
+
+async def _first_time(service: dict) -> datetime:
+    slot = (
+        await Slot.select(Slot.starts_at)
+        .where(Slot.service == service["id"])
+        .order_by(Slot.starts_at)
+        .first()
+    )
+    return slot["starts_at"]
+
+
+async def _hold(resident_id: int, provider_slug: str, service: dict, starts_at: datetime) -> str:
+    return await booking_services.booking_hold(
+        resident_id=resident_id,
+        request=HoldRequest(provider_slug, service["public_id"], starts_at),
+        now=TEST_NOW,
+        hold_minutes=10,
+    )
+
+
+async def test_a_service_never_booked_is_deleted_with_its_hours_and_free_times(database_url):
+    provider = await make_listed_provider(
+        "Two Services", services=(("Unblock a drain", 3000, 3500), ("Boiler check", 4000, 4500))
+    )
+    boiler = await Service.select(Service.id, Service.public_id).where(Service.name == "Boiler check").first()
+    saturday = [Interval(5, 9 * 60, 13 * 60)]
+    await services.service_set_hours(provider, boiler["public_id"], saturday, now=TEST_NOW, zone=MADRID)
+    await services.service_delete(provider, boiler["public_id"], now=TEST_NOW)
+    assert not await Service.exists().where(Service.id == boiler["id"])
+    assert await slot_count(provider, service=boiler["id"]) == 0
+    assert not await OpeningHours.exists().where(OpeningHours.service == boiler["id"])
+    assert await OpeningHours.exists().where(
+        OpeningHours.provider == provider
+    )  # the business's own hours stay
+    search = await Provider.select(Provider.search_text).where(Provider.id == provider).first()
+    assert "boiler" not in search["search_text"] and "drain" in search["search_text"]
+
+
+async def test_a_booked_service_is_kept_even_after_its_hold_lapsed(database_url):
+    provider = await make_listed_provider("Casa Neta", location=ServiceLocation.provider_premises)
+    service = await Service.select(Service.id, Service.public_id).where(Service.provider == provider).first()
+    resident = await make_account("resident@example.com", "Resident")
+    await _hold(resident.id, "casa-neta", service, await _first_time(service))
+    later = TEST_NOW + timedelta(hours=1)
+    assert await booking_services.bookings_expire_lapsed(now=later) == 1
+    with pytest.raises(ConflictError) as refused:
+        await services.service_delete(provider, service["public_id"], now=later)
+    assert refused.value.message == services.SERVICE_HAS_BOOKINGS
+    assert await Service.exists().where(Service.id == service["id"])
+    mine = await make_listed_provider("Mine")
+    with pytest.raises(NotFoundError):
+        await services.service_delete(mine, service["public_id"], now=later)
+
+
+async def test_holds_racing_a_delete_never_leave_a_booking_without_its_service(database_url):
+    provider = await make_listed_provider("Casa Neta", location=ServiceLocation.provider_premises)
+    service = await Service.select(Service.id, Service.public_id).where(Service.provider == provider).first()
+    people = [(await make_account(f"resident{n}@example.com", f"Resident {n}")).id for n in range(5)]
+    starts_at = await _first_time(service)
+    outcomes = await asyncio.gather(
+        services.service_delete(provider, service["public_id"], now=TEST_NOW),
+        *(_hold(person, "casa-neta", service, starts_at) for person in people),
+        return_exceptions=True,
+    )
+    deleted, holds = outcomes[0] is None, outcomes[1:]
+    held = [outcome for outcome in holds if isinstance(outcome, str)]
+    assert all(isinstance(outcome, str | DomainError) for outcome in holds), holds
+    if deleted:
+        assert held == [] and not await Service.exists().where(Service.id == service["id"])
+    else:
+        assert isinstance(outcomes[0], ConflictError) and len(held) == 1
+    assert await Booking.count() == len(held)
