@@ -133,10 +133,12 @@ async def change_marker() -> object | None:
     """A value that changes whenever a transaction commits to the database, from any process.
 
     SQLite: the connection's PRAGMA data_version, which costs no table read. PostgreSQL: the
-    write-ahead log's current position, which every commit moves forward (other writes to the
+    write-ahead log's insert position, which every commit moves forward (other writes to the
     cluster move it too, which only costs a cache entry; a commit becomes visible a moment after
-    its log record is written, so a page rendered in that moment can lag until its entry's
-    maximum age). None where neither can be read (a PostgreSQL replica, for one).
+    its log record is inserted, so a page rendered in that moment can lag until its entry's
+    maximum age). Not the log's write position: the log writer moves that on its own, a moment
+    after the records it writes, which would throw away pages rendered in between. None where
+    neither can be read (a PostgreSQL replica, for one).
     """
     engine = current_engine()
     if (counter := _query_counter.get()) is not None:
@@ -145,7 +147,7 @@ async def change_marker() -> object | None:
         reader = engine.reader()
         return id(reader), reader.execute("PRAGMA data_version").fetchone()["data_version"]
     try:
-        rows = await engine.run_ddl("SELECT pg_current_wal_lsn()::text AS position")
+        rows = await engine.run_ddl("SELECT pg_current_wal_insert_lsn()::text AS position")
     except asyncpg.PostgresError:
         return None
     return rows[0]["position"]
