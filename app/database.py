@@ -1,8 +1,8 @@
 """The database engine, chosen from DATABASE_URL and shared by every table.
 
-SQLite (the default) and PostgreSQL (production) differ in three places the rest of the code
-must not care about: how a read-then-write transaction takes its lock, how a unique violation
-looks, and whether there is a connection pool. Those differences live here.
+SQLite (the default) and PostgreSQL (production) differ in four places the rest of the code
+must not care about: how a read-then-write transaction takes its lock, how a unique or overlap
+violation looks, and whether there is a connection pool. Those differences live here.
 """
 
 from __future__ import annotations
@@ -12,12 +12,13 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import asyncpg
-from asyncpg.exceptions import ForeignKeyViolationError, UniqueViolationError
+from asyncpg.exceptions import ExclusionViolationError, ForeignKeyViolationError, UniqueViolationError
 from piccolo.apps.migrations.tables import Migration
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
@@ -162,6 +163,19 @@ def is_unique_violation(exc: BaseException) -> bool:
     return False
 
 
+def is_overlap_violation(exc: BaseException) -> bool:
+    """True when ``exc`` is the database refusing two overlapping live bookings of one team member.
+
+    PostgreSQL: the exclusion constraint ``booking_member_no_overlap``; SQLite: the triggers that
+    raise ``booking_member_overlap`` (see the team migration).
+    """
+    if isinstance(exc, ExclusionViolationError):
+        return True
+    if isinstance(exc, sqlite3.IntegrityError):
+        return "booking_member_overlap" in str(exc)
+    return False
+
+
 def is_foreign_key_violation(exc: BaseException) -> bool:
     """True when ``exc`` is a row still referenced elsewhere (or a missing referenced row)."""
     if isinstance(exc, ForeignKeyViolationError):
@@ -169,6 +183,17 @@ def is_foreign_key_violation(exc: BaseException) -> bool:
     if isinstance(exc, sqlite3.IntegrityError):
         return getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
     return False
+
+
+@dataclass
+class SqlValues:
+    """A raw SQL text's values for Piccolo's {} placeholders, in the order the text places them."""
+
+    args: list = field(default_factory=list)
+
+    def bind(self, value: object) -> str:
+        self.args.append(value)
+        return "{}"
 
 
 def instant_from_db(value: datetime | str) -> datetime:

@@ -44,6 +44,7 @@ from app.reviews import routes as review_routes
 from app.settings import Settings
 from app.shared.citytime import city_today
 from app.shared.clock import Clock, SystemClock
+from app.team import routes as team_routes
 from app.web import health
 from app.web.errors import EXCEPTION_HANDLERS
 from app.web.fragments import FragmentCache
@@ -149,6 +150,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
             *catalog_routes.ROUTES,
             *account_routes.ROUTES,
             *dashboard_routes.ROUTES,
+            *team_routes.ROUTES,
             *admin_routes.ROUTES,
             *catalog_admin_routes.ROUTES,
             *account_admin_routes.ROUTES,

@@ -5,7 +5,7 @@ from piccolo.conf.apps import AppConfig
 from app.accounts.tables import ThrottleEvent, UserAccount, UserSession
 from app.admin.tables import AdminAction
 from app.analytics.tables import ProviderViewDay
-from app.booking.tables import Booking, Slot, TimeOff
+from app.booking.tables import Booking, ClosedTime, Slot, TimeOff
 from app.catalog.tables import (
     Category,
     Neighbourhood,
@@ -20,6 +20,7 @@ from app.payments.tables import Payment, Refund, StripeEvent
 from app.redemption.tables import RedemptionLog
 from app.reviews.tables import ModerationDecision, Review, ReviewPhoto, ReviewReport
 from app.settings import PROJECT_ROOT
+from app.team.tables import TeamMember, TeamMemberHours, TeamMemberService
 
 APP_CONFIG = AppConfig(
     app_name="cityloop",
@@ -49,6 +50,10 @@ APP_CONFIG = AppConfig(
         ReviewReport,
         ModerationDecision,
         AdminAction,
+        TeamMember,
+        TeamMemberService,
+        TeamMemberHours,
+        ClosedTime,
     ],
     migration_dependencies=[],
     commands=[],

@@ -74,7 +74,7 @@ FULL = Plan(
 SMOKE = Plan(
     providers=40,
     small_providers=10,
-    days=10,
+    days=30,  # enough times that every hold line gets a person of its own
     past_bookings=200,
     reviews=100,
     residents=2_500,
@@ -287,7 +287,7 @@ async def _prepare_load(settings: Settings, plan: Plan, now: datetime) -> Load:
         -(-holds // scenarios.HOLDS_PER_RESIDENT), now=now, offset=contenders
     )
     contested = await scenarios.free_slots(scenarios.RACE_SLOTS, now=now, single_seat=True)
-    slots = await scenarios.free_slots(holds, now=now, exclude={slot["id"] for slot in contested})
+    slots = await scenarios.free_slots(holds, now=now, exclude=contested)
     race_slots = [slot for slot in contested for _ in range(scenarios.RACE_HOLDS_PER_SLOT)]
     race_lines: dict[int, list[scenarios.HoldLine]] = {}
     for line in scenarios.hold_lines(race_sessions, race_slots, settings=settings, per_resident=1):

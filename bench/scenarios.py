@@ -11,6 +11,7 @@ import asyncio
 import re
 import secrets
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlencode, urlsplit
@@ -123,23 +124,39 @@ async def resident_sessions(count: int, *, now: datetime, offset: int = 0) -> li
 
 
 async def free_slots(
-    count: int, *, now: datetime, exclude: set[int] = frozenset(), single_seat: bool = False
+    count: int, *, now: datetime, exclude: Sequence[dict] = (), single_seat: bool = False
 ) -> list[dict]:
-    """``count`` distinct free slots far enough ahead to book, spread over providers
-    (``single_seat``: only slots one booking fills, as the race check needs)."""
+    """``count`` distinct free slots far enough ahead to book, spread over providers, no two of
+    them taking one team member at overlapping times (so each hold can succeed); ``single_seat``:
+    only slots one booking fills, as the race check needs."""
     rows = await Provider.raw(
-        "SELECT sl.id, sl.starts_at, s.public_id, s.location, p.slug, "
+        "SELECT sl.id, sl.starts_at, sl.member, sl.claim_until, m.public_id AS member_public_id, "
+        "s.public_id, s.location, p.slug, "
         "(SELECT a.neighbourhood FROM provider_service_area a WHERE a.provider = p.id "
         " ORDER BY a.neighbourhood LIMIT 1) AS area "
         "FROM slot sl JOIN service s ON s.id = sl.service JOIN provider p ON p.id = sl.provider "
+        "JOIN team_member m ON m.id = sl.member "
         "WHERE sl.booked < sl.capacity AND NOT sl.is_closed AND sl.book_by > {} "
         "AND p.is_verified AND NOT p.is_suspended AND NOT s.is_archived "
         f"{'AND sl.capacity = 1 AND sl.booked = 0 ' if single_seat else ''}"
         "ORDER BY (sl.id % 100003) * 7919 % 100003, sl.id LIMIT {}",
         now + timedelta(hours=1),
-        count + len(exclude),
+        # More than asked: those overlapping a slot already chosen for their member are left out.
+        4 * (count + len(exclude)) + 10,
     )
-    slots = [row for row in rows if row["id"] not in exclude][:count]
+    taken: dict[int, list[tuple]] = {}
+
+    def take(row: dict) -> bool:
+        claim = (database.instant_from_db(row["starts_at"]), database.instant_from_db(row["claim_until"]))
+        if any(claim[0] < until and start < claim[1] for start, until in taken.get(row["member"], [])):
+            return False
+        taken.setdefault(row["member"], []).append(claim)
+        return True
+
+    for row in exclude:
+        take(row)
+    excluded = {row["id"] for row in exclude}
+    slots = [row for row in rows if row["id"] not in excluded and take(row)][:count]
     if len(slots) < count:
         raise RuntimeError(f"the seeded city has too few free slots ({len(slots)} < {count})")
     return slots
@@ -159,7 +176,12 @@ def hold_lines(
         _, token = sessions[index // per_resident]
         csrf = generate_csrf_token(settings.secret_key)
         starts_at = database.instant_from_db(slot["starts_at"])
-        fields = {"starts_at": starts_at.isoformat(), "day": starts_at.date().isoformat()}
+        # The slot's own person: every line claims exactly the slot it was drawn for.
+        fields = {
+            "starts_at": starts_at.isoformat(),
+            "day": starts_at.date().isoformat(),
+            "member": slot["member_public_id"],
+        }
         if slot["location"] == "customer_address":
             fields |= {"address": HOLD_ADDRESS, "neighbourhood": str(slot["area"])}
         lines.append(

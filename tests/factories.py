@@ -10,7 +10,6 @@ from app.accounts.identity import CurrentUser, Role
 from app.accounts.services import ProviderSignUp, account_sign_up
 from app.accounts.tables import UserAccount
 from app.accounts.throttle import ThrottleRule
-from app.booking.services import slots_refresh
 from app.catalog.hours import Interval
 from app.catalog.rules import ServiceLocation
 from app.catalog.services import provider_refresh_search
@@ -24,6 +23,7 @@ from app.catalog.tables import (
 )
 from app.reviews.tables import Review
 from app.shared.text import slugify
+from app.team.services import team_member_create
 from tests.conftest import TEST_NOW
 
 PASSWORD = "correct horse battery"
@@ -91,9 +91,13 @@ async def make_listed_provider(
     hours: list[Interval] | None = None,
     rating: tuple[int, int] = (0, 0),
     owner_email: str | None = None,
+    team: tuple[str, ...] = (),
     now: datetime = TEST_NOW,
 ) -> int:
-    """A provider with services, weekday hours (9:00-18:00 unless told) and generated slots."""
+    """A provider with services, weekday hours (9:00-18:00 unless told) and generated slots.
+
+    Its team is its owner unless ``team`` names the people; everyone performs every service.
+    """
     owner = await make_account(owner_email or f"owner-{slugify(name)}@example.com", f"{name} owner")
     await UserAccount.update({UserAccount.role: Role.provider.value}).where(UserAccount.id == owner.id)
     home = await neighbourhood(neighbourhood_name)
@@ -145,8 +149,16 @@ async def make_listed_provider(
                 for i in intervals
             )
         )
+    offered = await Service.select(Service.id).where(Service.provider == provider_id)
+    for member_name in team or (f"{name} owner",):
+        await team_member_create(
+            provider_id=provider_id,
+            name=member_name,
+            service_ids=[row["id"] for row in offered],
+            now=now,
+            zone=MADRID,
+        )
     await provider_refresh_search(provider_id)
-    await slots_refresh(provider_id, now=now, zone=MADRID)
     return provider_id
 
 

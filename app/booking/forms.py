@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from wtforms import DateField, Form, HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 
-from app.web.forms import choice_id, choices, strip
+from app.web.forms import choice_id, choices, require_choice, strip
 
 TIME_REQUIRED = "Choose a time."
+MEMBER_UNREADABLE = "Choose a person from the list, or anyone available."
 DATE_UNREADABLE = "Enter a date like 2026-12-24."
 NOTE_LIMIT = 500
 
@@ -28,6 +29,10 @@ class HoldForm(Form):
     """Pick a time (and, for a visit at home, where); the time is a slot start in UTC ISO format."""
 
     starts_at = HiddenField(validators=[DataRequired(TIME_REQUIRED), _instant])
+    # The public id of the person asked for; empty for anyone available.
+    member = HiddenField(
+        filters=[strip], validators=[Optional(), Regexp(r"^[0-9a-f]{1,16}$", message=MEMBER_UNREADABLE)]
+    )
     address = StringField(
         "Address of the visit",
         [Length(max=200, message="Use at most 200 characters.")],
@@ -78,3 +83,12 @@ class TimeOffForm(Form):
     def validate_last_day(self, field: DateField) -> None:
         if self.first_day.data and field.data and field.data < self.first_day.data:
             raise ValidationError("The last day can't be before the first day.")
+
+
+class AssignMemberForm(Form):
+    """Give a booking to another team member."""
+
+    member = SelectField("Give it to", validate_choice=False, validators=[require_choice("Choose who goes.")])
+
+    def offer(self, members: list[tuple[str, str]]) -> None:
+        self.member.choices = choices(members, "Choose a team member")

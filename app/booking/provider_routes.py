@@ -14,7 +14,7 @@ from app.accounts.rules import safe_next_path
 from app.booking import queries
 from app.booking import services as booking
 from app.booking.calendar import calendar_file
-from app.booking.forms import ProviderCancelForm
+from app.booking.forms import AssignMemberForm, ProviderCancelForm
 from app.booking.routes import PRIVATE, _calendar_entry
 from app.dashboard.queries import business_of, services_of
 from app.payments import services as payment_services
@@ -23,6 +23,7 @@ from app.redemption import queries as redemption_queries
 from app.shared.citytime import city_day_bounds, city_today
 from app.shared.errors import DomainError
 from app.shared.text import is_slug
+from app.team.queries import member_of, service_team, team_of
 from app.web.context import ClockDep, PaymentsDep, SettingsDep
 from app.web.exceptions import PageMissing
 from app.web.flash import flash
@@ -61,6 +62,7 @@ class ProviderBookingController(Controller):
         clock: ClockDep,
         week: Annotated[str | None, QueryParameter(name="week")] = None,
         service: Annotated[str | None, QueryParameter(name="service")] = None,
+        member: Annotated[str | None, QueryParameter(name="member")] = None,
     ) -> Template:
         business = await _business(request)
         now, zone = clock.now(), settings.city.zone
@@ -68,10 +70,15 @@ class ProviderBookingController(Controller):
         first_day = _day(week, today)  # seven days from here: today's week by default
         offered = [s for s in await services_of(business["id"]) if not s["is_archived"]]
         chosen = next((s for s in offered if s["public_id"] == service), offered[0] if offered else None)
+        team = await team_of(business["id"], active_only=True)
+        person = next((m for m in team if m.public_id == member), None)
+        # A one-person business sees that person's times; a team sees everyone's unless one is chosen.
+        shown = person or (team[0] if len(team) == 1 else None)
         week_slots = {}
         if chosen is not None:
-            service_id = await queries.service_id_of(business["id"], chosen["public_id"])
-            week_slots = await queries.week_slots(service_id, first_day, zone=zone, now=now)
+            week_slots = await queries.week_slots(
+                chosen["id"], first_day, zone=zone, now=now, member_id=shown.id if shown else None
+            )
         return render(
             request,
             "dashboard/calendar.html",
@@ -79,16 +86,19 @@ class ProviderBookingController(Controller):
                 "business": business,
                 "services": offered,
                 "chosen": chosen,
+                "team": team,
+                "person": person,
                 "week": week_slots,
                 "first_day": first_day,
                 "today": today,
                 "now": now,
+                "unassigned": await queries.unassigned_bookings(business["id"], now=now),
                 "feed_url": f"{settings.public_url}/calendar/{business['calendar_token']}.ics",
             },
         )
 
     async def _back_to_calendar(self, request: Request) -> Redirect:
-        """Back to the week and service the provider was looking at (a field of the form)."""
+        """Back to the week, service and person the provider was looking at (a field of the form)."""
         back = (await request.form()).get("back")
         target = safe_next_path(back) if isinstance(back, str) else None
         if not (target or "").startswith("/dashboard/calendar"):
@@ -99,12 +109,14 @@ class ProviderBookingController(Controller):
         business = await _business(request)
         if not 0 < slot_id < 2**31:
             raise PageMissing("That time doesn't exist.")
+        everyone = (await request.form()).get("scope") == "everyone"
         await booking.slot_set_closed(
-            provider_id=business["id"], slot_id=slot_id, closed=closed, now=clock.now()
+            provider_id=business["id"], slot_id=slot_id, closed=closed, now=clock.now(), everyone=everyone
         )
         if wants_fragment(request):
-            slot = await queries.calendar_slot(business["id"], slot_id, now=clock.now())
-            return render(request, "dashboard/_slot.html", {"slot": slot})
+            entry = await queries.calendar_entry(business["id"], slot_id, now=clock.now(), everyone=everyone)
+            template = "dashboard/_time.html" if everyone else "dashboard/_slot.html"
+            return render(request, template, {"slot": entry, "back": (await request.form()).get("back", "")})
         return await self._back_to_calendar(request)
 
     @post("/calendar/slots/{slot_id:int}/close")
@@ -116,16 +128,34 @@ class ProviderBookingController(Controller):
         return await self._slot(request, slot_id, False, clock)
 
     @get("/calendar/days/{day:str}/close", name="dashboard_close_day")
-    async def close_day_page(self, request: Request, day: FromPath[str], settings: SettingsDep) -> Template:
+    async def close_day_page(
+        self,
+        request: Request,
+        day: FromPath[str],
+        settings: SettingsDep,
+        member: Annotated[str | None, QueryParameter(name="member")] = None,
+    ) -> Template:
         business = await _business(request)
         chosen = _day(day, None) if day else None
         if chosen is None:
             raise PageMissing("That isn't a day.")
+        person = await self._person(business, member)
         start, end = city_day_bounds(chosen, settings.city.zone)
-        live = await booking.day_bookings(business["id"], start, end)
+        live = await booking.day_bookings(business["id"], start, end, member_id=person.id if person else None)
         return render(
-            request, "dashboard/close_day.html", {"business": business, "day": chosen, "bookings": live}
+            request,
+            "dashboard/close_day.html",
+            {"business": business, "day": chosen, "bookings": live, "person": person},
         )
+
+    async def _person(self, business: dict, public_id: str | None):
+        """The team member a calendar action is for, or None for the whole team."""
+        if not public_id:
+            return None
+        person = await member_of(business["id"], public_id) if is_slug(public_id) else None
+        if person is None:
+            raise PageMissing("That person isn't on your team.")
+        return person
 
     @post("/calendar/days/{day:str}/close")
     async def close_day(
@@ -156,6 +186,8 @@ class ProviderBookingController(Controller):
             raise PageMissing("That isn't a day.")
         form = await request.form()
         decision = form.get("bookings") if isinstance(form.get("bookings"), str) else None
+        member = form.get("member") if isinstance(form.get("member"), str) else None
+        person = await self._person(business, member)
         start, end = city_day_bounds(chosen, settings.city.zone)
         try:
             cancelled = await payment_services.close_day(
@@ -166,19 +198,23 @@ class ProviderBookingController(Controller):
                 closed=closed,
                 now=clock.now(),
                 bookings=decision,
+                member_id=person.id if person else None,
             )
         except DomainError:
             # Bookings on that day: ask what to do with them.
-            return Redirect(f"/dashboard/calendar/days/{chosen.isoformat()}/close", status_code=303)
+            asked = f"?member={person.public_id}" if person else ""
+            return Redirect(f"/dashboard/calendar/days/{chosen.isoformat()}/close{asked}", status_code=303)
+        whose = f" for {person.name}" if person else ""
         if closed:
-            message = f"{chosen:%A %d %B} is closed to new bookings."
+            message = f"{chosen:%A %d %B} is closed to new bookings{whose}."
             if cancelled:
                 were = "bookings were" if cancelled != 1 else "booking was"
                 message += f" {cancelled} {were} cancelled with a full refund."
         else:
-            message = f"{chosen:%A %d %B} is open again."
+            message = f"{chosen:%A %d %B} is open again{whose}."
         flash(request, message)
-        return Redirect(f"/dashboard/calendar?week={chosen.isoformat()}", status_code=303)
+        back = f"&member={person.public_id}" if person else ""
+        return Redirect(f"/dashboard/calendar?week={chosen.isoformat()}{back}", status_code=303)
 
     @post("/calendar/feed/reset")
     async def reset_feed(self, request: Request) -> Redirect:
@@ -198,10 +234,16 @@ class ProviderBookingController(Controller):
         settings: SettingsDep,
         clock: ClockDep,
         day: Annotated[str | None, QueryParameter(name="day")] = None,
+        member: Annotated[str | None, QueryParameter(name="member")] = None,
     ) -> Template:
         business = await _business(request)
         today = city_today(clock.now(), settings.city.zone)
         chosen = _day(day, today)
+        team = await team_of(business["id"])
+        person = next((m for m in team if m.public_id == member), None)
+        agenda = await queries.day_agenda(
+            business["id"], chosen, zone=settings.city.zone, member_id=person.id if person else None
+        )
         return render(
             request,
             "dashboard/today.html",
@@ -209,7 +251,9 @@ class ProviderBookingController(Controller):
                 "business": business,
                 "day": chosen,
                 "today": today,
-                "agenda": await queries.day_agenda(business["id"], chosen, zone=settings.city.zone),
+                "agenda": agenda,
+                "team": [m for m in team if m.is_active],
+                "person": person,
                 "now": clock.now(),
             },
             headers=PRIVATE,
@@ -227,7 +271,12 @@ class ProviderBookingController(Controller):
         view = await self._booking(business, public_id)
         return await self._booking_page(request, business, view, clock.now(), ProviderCancelForm())
 
-    async def _booking_page(self, request, business, view, now, form, status_code: int = 200) -> Template:
+    async def _booking_page(
+        self, request, business, view, now, form, status_code: int = 200, assign_form=None
+    ) -> Template:
+        if assign_form is None:
+            assign_form = AssignMemberForm()
+        assign_form.offer(await self._others_for(business, view))
         context = {
             "business": business,
             "booking": view,
@@ -235,6 +284,7 @@ class ProviderBookingController(Controller):
             "redemption": await redemption_queries.booking_redemption(view.id),
             "now": now,
             "form": form,
+            "assign_form": assign_form,
         }
         return render(request, "dashboard/booking.html", context, status_code=status_code, headers=PRIVATE)
 
@@ -260,6 +310,38 @@ class ProviderBookingController(Controller):
                 flash(request, f"The booking of {view.resident_name} is cancelled; they get a full refund.")
                 return Redirect(f"/dashboard/bookings/{view.public_id}", status_code=303)
         return await self._booking_page(request, business, view, clock.now(), form, status_code=422)
+
+    async def _others_for(self, business: dict, view: queries.BookingView) -> list[tuple[str, str]]:
+        """Who else on the team performs the booking's service: whom it can be given to."""
+        service_id = await queries.service_id_of(business["id"], view.service_public_id)
+        performers = await service_team(service_id) if service_id is not None else []
+        return [(m.public_id, m.name) for m in performers if m.public_id != view.member_public_id]
+
+    @post("/bookings/{public_id:str}/member")
+    async def assign_member(self, request: Request, public_id: FromPath[str], clock: ClockDep) -> Response:
+        """Give the booking to another team member at the same time."""
+        business = await _business(request)
+        view = await self._booking(business, public_id)
+        form = await bind_form(AssignMemberForm, request)
+        form.offer(await self._others_for(business, view))
+        status = 422
+        if form.validate():
+            try:
+                moved = await booking.booking_assign_member(
+                    provider_id=business["id"],
+                    public_id=view.public_id,
+                    member_public_id=form.member.data,
+                    now=clock.now(),
+                )
+            except DomainError as error:
+                add_domain_error(form, error)
+                status = error.status_code if error.status_code == 409 else 422
+            else:
+                flash(request, f"{moved['member_name']} has the booking of {view.resident_name} now.")
+                return Redirect(f"/dashboard/bookings/{view.public_id}", status_code=303)
+        return await self._booking_page(
+            request, business, view, clock.now(), ProviderCancelForm(), status_code=status, assign_form=form
+        )
 
     @post("/bookings/{public_id:str}/no-show")
     async def no_show(self, request: Request, public_id: FromPath[str], clock: ClockDep) -> Redirect:

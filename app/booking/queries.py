@@ -7,14 +7,46 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from app.booking.state import Status
-from app.booking.tables import Booking, Slot, TimeOff
+from app.booking.availability import Claim, MemberSlot, clashes
+from app.booking.state import LIVE_STATUSES_SQL, Status
+from app.booking.tables import Booking, ClosedTime, Slot, TimeOff
 from app.catalog.tables import Provider, ProviderServiceArea, Service
-from app.database import instant_from_db
+from app.database import SqlValues, instant_from_db
 from app.redemption.codes import grouped, normalize
 from app.shared.citytime import city_day_bounds, city_today, to_city
 
 BOOKING_DAYS_SHOWN = 14
+
+
+def free_slot_sql(
+    alias: str,
+    sql: SqlValues,
+    now: datetime,
+    *,
+    for_residents: bool = True,
+    ignoring_booking: int | None = None,
+) -> str:
+    """SQL that is true when slot ``alias`` can take one more booking at ``now``.
+
+    A seat is left, the time is open and, for residents, still bookable (``book_by``), and the
+    slot's member has no other live booking whose claim overlaps the slot's own. A member's live
+    bookings never overlap each other (the database sees to it), so only the latest one starting
+    before the slot's claim ends can overlap it: one step of ``booking_member_live_idx``. The
+    same text decides what residents are offered and, inside a conditional UPDATE, what a hold
+    claims. A provider moving a booking may use a time past the notice (``for_residents=False``);
+    a booking moving to another time doesn't stand in its own way (``ignoring_booking``).
+    """
+    bookable = ""
+    if for_residents:
+        bookable = f"{alias}.starts_at >= {sql.bind(now)} AND {alias}.book_by >= {sql.bind(now)} AND "
+    itself = f"AND b.id <> {sql.bind(ignoring_booking)} " if ignoring_booking is not None else ""
+    return (
+        f"{bookable}{alias}.booked < {alias}.capacity AND NOT {alias}.is_closed "
+        f"AND COALESCE((SELECT b.claim_until FROM booking b WHERE b.member = {alias}.member "
+        f"AND b.status IN ({LIVE_STATUSES_SQL}) AND b.slot <> {alias}.id {itself}"
+        f"AND b.starts_at < {alias}.claim_until ORDER BY b.starts_at DESC LIMIT 1) "
+        f"<= {alias}.starts_at, TRUE)"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +79,9 @@ class BookingView:
     confirmed_at: datetime | None
     redemption_code: str | None
     redeemed_at: datetime | None
+    member_public_id: str | None  # None: not assigned yet (see the team migration)
+    member_name: str | None
+    member_requested: bool
 
     @property
     def code_display(self) -> str:
@@ -93,6 +128,9 @@ _COLUMNS = (
     Booking.confirmed_at,
     Booking.redemption_code,
     Booking.redeemed_at,
+    Booking.member.public_id,
+    Booking.member.name,
+    Booking.member_requested,
 )
 
 
@@ -126,6 +164,9 @@ def _view(row: dict) -> BookingView:
         confirmed_at=row["confirmed_at"],
         redemption_code=row["redemption_code"],
         redeemed_at=row["redeemed_at"],
+        member_public_id=row["member.public_id"],
+        member_name=row["member.name"],
+        member_requested=bool(row["member_requested"]),
     )
 
 
@@ -197,20 +238,125 @@ async def bookable_service(provider_slug: str, service_public_id: str) -> dict |
     return rows[0] if rows else None
 
 
-async def hold_target(provider_slug: str, service_public_id: str, starts_at: datetime) -> dict | None:
-    """The service, its provider and the slot starting at ``starts_at`` (slot columns None if none)."""
+@dataclass(frozen=True, slots=True)
+class HoldTarget:
+    """A service as a hold needs it, with its team members' slots at the chosen start."""
+
+    service_id: int
+    provider_id: int
+    location: str
+    online_price_cents: int
+    list_price_cents: int
+    is_verified: bool
+    is_suspended: bool
+    next_free_at: datetime | None
+    slots: list[TargetSlot]
+
+
+@dataclass(frozen=True, slots=True)
+class TargetSlot:
+    slot: MemberSlot
+    member_public_id: str | None  # None: the member is no longer active
+    is_free: bool
+    day_load: int  # the member's live bookings that city day
+    member_position: int
+
+
+def _slots_at_sql(
+    sql: SqlValues, starts_at: datetime, *, now: datetime, zone: ZoneInfo, **free
+) -> tuple[str, str]:
+    """The columns and joins that bring every member's slot of service ``s`` starting at ``starts_at``."""
+    day_start, day_end = city_day_bounds(to_city(starts_at, zone).date(), zone)
+    columns = (
+        "sl.id AS slot_id, sl.member, sl.starts_at, sl.ends_at, sl.claim_until, sl.booked, sl.capacity, "
+        "sl.is_closed, sl.book_by, m.public_id AS member_public_id, m.position AS member_position, "
+        f"CASE WHEN sl.id IS NOT NULL AND {free_slot_sql('sl', sql, now, **free)} THEN 1 ELSE 0 END "
+        "AS is_free, "
+        "(SELECT COUNT(*) FROM booking b WHERE b.member = sl.member "
+        f"AND b.status IN ({LIVE_STATUSES_SQL}) AND b.starts_at >= {sql.bind(day_start)} "
+        f"AND b.starts_at < {sql.bind(day_end)}) AS day_load"
+    )
+    joins = (
+        f"LEFT JOIN slot sl ON sl.service = s.id AND sl.starts_at = {sql.bind(starts_at)} "
+        "LEFT JOIN team_member m ON m.id = sl.member AND m.is_active"
+    )
+    return columns, joins
+
+
+def _target_slots(rows: list[dict]) -> list[TargetSlot]:
+    return [
+        TargetSlot(
+            slot=_member_slot(row),
+            member_public_id=row["member_public_id"],
+            is_free=bool(row["is_free"]) and row["member_public_id"] is not None,
+            day_load=row["day_load"],
+            member_position=row["member_position"] or 0,
+        )
+        for row in rows
+        if row["slot_id"] is not None
+    ]
+
+
+async def hold_target(
+    provider_slug: str, service_public_id: str, starts_at: datetime, *, now: datetime, zone: ZoneInfo
+) -> HoldTarget | None:
+    """The service, its provider and every member's slot starting at ``starts_at``, in one query."""
+    sql = SqlValues()
+    columns, joins = _slots_at_sql(sql, starts_at, now=now, zone=zone)
     rows = await Service.raw(
         "SELECT s.id AS service_id, s.provider, s.location, s.online_price_cents, s.list_price_cents, "
-        "p.is_verified, p.is_suspended, p.next_free_at, sl.id AS slot_id, sl.starts_at, sl.ends_at, "
-        "sl.booked, sl.capacity "
-        "FROM service s JOIN provider p ON p.id = s.provider "
-        "LEFT JOIN slot sl ON sl.service = s.id AND sl.starts_at = {} "
-        "WHERE s.public_id = {} AND p.slug = {} AND NOT s.is_archived",
-        starts_at,
-        service_public_id,
-        provider_slug,
+        f"p.is_verified, p.is_suspended, p.next_free_at, {columns} "
+        f"FROM service s JOIN provider p ON p.id = s.provider {joins} "
+        f"WHERE s.public_id = {sql.bind(service_public_id)} AND p.slug = {sql.bind(provider_slug)} "
+        "AND NOT s.is_archived",
+        *sql.args,
     )
-    return rows[0] if rows else None
+    if not rows:
+        return None
+    first = rows[0]
+    return HoldTarget(
+        service_id=first["service_id"],
+        provider_id=first["provider"],
+        location=first["location"],
+        online_price_cents=first["online_price_cents"],
+        list_price_cents=first["list_price_cents"],
+        is_verified=bool(first["is_verified"]),
+        is_suspended=bool(first["is_suspended"]),
+        next_free_at=instant_from_db(first["next_free_at"]) if first["next_free_at"] else None,
+        slots=_target_slots(rows),
+    )
+
+
+async def slots_at(
+    service_id: int,
+    starts_at: datetime,
+    *,
+    now: datetime,
+    zone: ZoneInfo,
+    ignoring_booking: int | None = None,
+) -> list[TargetSlot]:
+    """Every member's slot of a service starting at ``starts_at`` (a booking moving there doesn't
+    count against its own member)."""
+    sql = SqlValues()
+    columns, joins = _slots_at_sql(sql, starts_at, now=now, zone=zone, ignoring_booking=ignoring_booking)
+    rows = await Service.raw(
+        f"SELECT {columns} FROM service s {joins} WHERE s.id = {sql.bind(service_id)}", *sql.args
+    )
+    return _target_slots(rows)
+
+
+def _member_slot(row: dict, *, id_column: str = "slot_id") -> MemberSlot:
+    return MemberSlot(
+        slot_id=row[id_column],
+        member_id=row["member"],
+        starts_at=instant_from_db(row["starts_at"]),
+        ends_at=instant_from_db(row["ends_at"]),
+        claim_until=instant_from_db(row["claim_until"]),
+        capacity=row["capacity"],
+        booked=row["booked"],
+        is_closed=bool(row["is_closed"]),
+        book_by=instant_from_db(row["book_by"]),
+    )
 
 
 async def service_id_of(provider_id: int, public_id: str) -> int | None:
@@ -229,36 +375,59 @@ class BookingDay:
 
 
 async def service_days(
-    service_id: int, *, now: datetime, zone: ZoneInfo, days: int = BOOKING_DAYS_SHOWN
+    service_id: int,
+    *,
+    now: datetime,
+    zone: ZoneInfo,
+    member_id: int | None = None,
+    ignoring_booking: int | None = None,
+    days: int = BOOKING_DAYS_SHOWN,
 ) -> list[BookingDay]:
-    """The next ``days`` days with their number of free times, counted by the database."""
+    """The next ``days`` days with their number of free times (of one member, or of anyone).
+
+    ``ignoring_booking``: a booking looking for a new time doesn't make its own member busy.
+    """
     today = city_today(now, zone)
     bounds = [city_day_bounds(today + timedelta(days=n), zone)[0] for n in range(days + 1)]
+    sql = SqlValues()
     # Each slot's day number, from the city's midnights (which SQL alone can't place).
-    day_number = " ".join(f"WHEN starts_at < {{}} THEN {n}" for n in range(days - 1))
+    day_number = " ".join(f"WHEN starts_at < {sql.bind(bounds[n + 1])} THEN {n}" for n in range(days - 1))
     rows = await Slot.raw(
-        f"SELECT CASE {day_number} ELSE {days - 1} END AS day_number, COUNT(*) AS free_times FROM slot "
-        "WHERE service = {} AND starts_at >= {} AND starts_at < {} "
-        "AND book_by >= {} AND booked < capacity AND NOT is_closed GROUP BY day_number",
-        *bounds[1:days],
-        service_id,
-        bounds[0],
-        bounds[days],
-        now,
+        # Distinct starts: two members free at 10:00 are one free time for the resident.
+        f"SELECT CASE {day_number} ELSE {days - 1} END AS day_number, COUNT(*) AS free_times "
+        "FROM (SELECT DISTINCT sl.starts_at FROM slot sl "
+        f"WHERE sl.service = {sql.bind(service_id)} AND sl.starts_at >= {sql.bind(bounds[0])} "
+        f"AND sl.starts_at < {sql.bind(bounds[days])} {_member_filter(sql, member_id)}"
+        f"AND {free_slot_sql('sl', sql, now, ignoring_booking=ignoring_booking)}) times "
+        "GROUP BY day_number",
+        *sql.args,
     )
     free = {row["day_number"]: row["free_times"] for row in rows}
     return [BookingDay(today + timedelta(days=n), free.get(n, 0)) for n in range(days)]
 
 
-async def service_day_times(service_id: int, day: date, *, now: datetime, zone: ZoneInfo) -> list[datetime]:
+def _member_filter(sql: SqlValues, member_id: int | None) -> str:
+    return "" if member_id is None else f"AND sl.member = {sql.bind(member_id)} "
+
+
+async def service_day_times(
+    service_id: int,
+    day: date,
+    *,
+    now: datetime,
+    zone: ZoneInfo,
+    member_id: int | None = None,
+    ignoring_booking: int | None = None,
+) -> list[datetime]:
+    """A day's free start times of a service (of one member, or of anyone)."""
     start, end = city_day_bounds(day, zone)
+    sql = SqlValues()
     rows = await Slot.raw(
-        "SELECT starts_at FROM slot WHERE service = {} AND starts_at >= {} AND starts_at < {} "
-        "AND book_by >= {} AND booked < capacity AND NOT is_closed ORDER BY starts_at",
-        service_id,
-        start,
-        end,
-        now,
+        f"SELECT DISTINCT sl.starts_at FROM slot sl WHERE sl.service = {sql.bind(service_id)} "
+        f"AND sl.starts_at >= {sql.bind(start)} AND sl.starts_at < {sql.bind(end)} "
+        f"{_member_filter(sql, member_id)}"
+        f"AND {free_slot_sql('sl', sql, now, ignoring_booking=ignoring_booking)} ORDER BY sl.starts_at",
+        *sql.args,
     )
     return [instant_from_db(row["starts_at"]) for row in rows]
 
@@ -279,76 +448,178 @@ async def service_area_choices(provider_id: int) -> list[tuple[int, str]]:
 
 @dataclass(frozen=True, slots=True)
 class CalendarSlot:
+    """A start time of a service with one team member, as the provider's calendar shows it."""
+
     id: int
+    member_public_id: str
+    member_name: str
     starts_at: datetime
     ends_at: datetime
     capacity: int
     booked: int
     is_closed: bool
     held: int
+    busy_with: str | None  # the member is on another booking then: that booking's service
 
     @property
     def state(self) -> str:
-        """closed, booked (full), held (full, some only held), partly, free."""
+        """closed, booked (full), held (full, some only held), partly, busy (elsewhere), free."""
         if self.is_closed:
             return "closed"
         if self.booked >= self.capacity:
             return "held" if self.held and self.held == self.booked else "booked"
+        if self.busy_with is not None:
+            return "busy"
         return "partly" if self.booked else "free"
 
 
-async def week_slots(
-    service_id: int, first_day: date, *, zone: ZoneInfo, now: datetime
-) -> dict[date, list[CalendarSlot]]:
-    """Each day of the week starting ``first_day``: its slots of one service with their state."""
-    start = city_day_bounds(first_day, zone)[0]
-    end = city_day_bounds(first_day + timedelta(days=6), zone)[1]
-    slots = (
-        await Slot.select()
+@dataclass(frozen=True, slots=True)
+class CalendarTime:
+    """One start time of a service across the whole team (the calendar for everyone)."""
+
+    slots: tuple[CalendarSlot, ...]
+
+    @property
+    def id(self) -> int:
+        return self.slots[0].id
+
+    @property
+    def starts_at(self) -> datetime:
+        return self.slots[0].starts_at
+
+    @property
+    def free(self) -> int:
+        return sum(1 for slot in self.slots if slot.state in ("free", "partly"))
+
+    @property
+    def booked(self) -> int:
+        return sum(slot.booked for slot in self.slots)
+
+    @property
+    def is_closed(self) -> bool:
+        return all(slot.is_closed for slot in self.slots)
+
+    @property
+    def state(self) -> str:
+        """closed (for everyone), free (everyone free), partly (some free), booked (nobody free)."""
+        if self.is_closed:
+            return "closed"
+        if self.free == len(self.slots):
+            return "free"
+        return "partly" if self.free else "booked"
+
+
+async def _calendar_slots(
+    service_id: int, start: datetime, end: datetime, *, now: datetime, member_id: int | None
+) -> list[CalendarSlot]:
+    """The service's slots starting in [start, end) (one member's, or everyone's), with their state."""
+    query = (
+        Slot.select(Slot.all_columns(), Slot.member.public_id, Slot.member.name)
         .where(Slot.service == service_id, Slot.starts_at >= start, Slot.starts_at < end)
+        # Slots taken out of the hours but kept for the bookings that point at them have no seats.
+        .where((Slot.capacity > 0) | (Slot.booked > 0))
         .order_by(Slot.starts_at)
+        .order_by(Slot.member.position)
     )
-    held = await Booking.select(Booking.slot).where(
-        Booking.service == service_id,
-        Booking.starts_at >= start,
-        Booking.starts_at < end,
-        Booking.status == Status.held.value,
-        Booking.held_until > now,
+    if member_id is not None:
+        query = query.where(Slot.member == member_id)
+    slots = await query
+    members = sorted({row["member"] for row in slots})
+    if not members:
+        return []
+    # Live bookings of these members around the range: what makes them busy or holds a seat.
+    live = await Booking.select(
+        Booking.slot,
+        Booking.member,
+        Booking.status,
+        Booking.starts_at,
+        Booking.claim_until,
+        Booking.held_until,
+        Booking.service.name,
+    ).where(
+        Booking.member.is_in(members),
+        Booking.starts_at < end + timedelta(days=1),
+        Booking.starts_at >= start - timedelta(days=1),
+        Booking.status.is_in([status.value for status in (Status.held, Status.confirmed, Status.redeemed)]),
     )
-    held_per_slot = Counter(row["slot"] for row in held)
-    week: dict[date, list[CalendarSlot]] = {first_day + timedelta(days=n): [] for n in range(7)}
+    held = Counter(
+        row["slot"] for row in live if row["status"] == Status.held.value and row["held_until"] > now
+    )
+    claims = [
+        (Claim(row["member"], row["slot"], row["starts_at"], row["claim_until"]), row["service.name"])
+        for row in live
+    ]
+    calendar = []
     for row in slots:
-        week.setdefault(to_city(row["starts_at"], zone).date(), []).append(
+        slot = _member_slot(row, id_column="id")
+        busy_with = next((name for claim, name in claims if clashes(slot, claim)), None)
+        calendar.append(
             CalendarSlot(
                 id=row["id"],
+                member_public_id=row["member.public_id"],
+                member_name=row["member.name"],
                 starts_at=row["starts_at"],
                 ends_at=row["ends_at"],
                 capacity=row["capacity"],
                 booked=row["booked"],
                 is_closed=row["is_closed"],
-                held=held_per_slot[row["id"]],
+                held=held[row["id"]],
+                busy_with=busy_with,
             )
         )
+    return calendar
+
+
+def _by_start(slots: list[CalendarSlot]) -> list[CalendarTime]:
+    times: dict[datetime, list[CalendarSlot]] = {}
+    for slot in slots:
+        times.setdefault(slot.starts_at, []).append(slot)
+    return [CalendarTime(tuple(group)) for group in times.values()]
+
+
+async def week_slots(
+    service_id: int, first_day: date, *, zone: ZoneInfo, now: datetime, member_id: int | None = None
+) -> dict[date, list[CalendarSlot] | list[CalendarTime]]:
+    """Each day of the week starting ``first_day``: one member's slots of a service, or (without
+    ``member_id``) its start times across the team."""
+    start = city_day_bounds(first_day, zone)[0]
+    end = city_day_bounds(first_day + timedelta(days=6), zone)[1]
+    slots = await _calendar_slots(service_id, start, end, now=now, member_id=member_id)
+    week: dict[date, list] = {first_day + timedelta(days=n): [] for n in range(7)}
+    for slot in slots:
+        week.setdefault(to_city(slot.starts_at, zone).date(), []).append(slot)
+    if member_id is None:
+        week = {day: _by_start(day_slots) for day, day_slots in week.items()}
     return week
 
 
-async def calendar_slot(provider_id: int, slot_id: int, *, now: datetime) -> CalendarSlot | None:
-    row = await Slot.select().where(Slot.id == slot_id, Slot.provider == provider_id).first()
+async def calendar_entry(
+    provider_id: int, slot_id: int, *, now: datetime, everyone: bool
+) -> CalendarSlot | CalendarTime | None:
+    """One tile of the calendar again, after it was closed or reopened."""
+    row = (
+        await Slot.select(Slot.service, Slot.member, Slot.starts_at)
+        .where(Slot.id == slot_id, Slot.provider == provider_id)
+        .first()
+    )
     if row is None:
         return None
-    held = await Booking.count().where(
-        Booking.slot == slot_id, Booking.status == Status.held.value, Booking.held_until > now
+    at = row["starts_at"]
+    slots = await _calendar_slots(
+        row["service"], at, at + timedelta(seconds=1), now=now, member_id=None if everyone else row["member"]
     )
-    return CalendarSlot(
-        row["id"], row["starts_at"], row["ends_at"], row["capacity"], row["booked"], row["is_closed"], held
-    )
+    if not slots:
+        return None
+    return _by_start(slots)[0] if everyone else slots[0]
 
 
-async def day_agenda(provider_id: int, day: date, *, zone: ZoneInfo) -> list[BookingView]:
+async def day_agenda(
+    provider_id: int, day: date, *, zone: ZoneInfo, member_id: int | None = None
+) -> list[BookingView]:
     """A day's confirmed, done and missed bookings, in order (what the provider works through)."""
     start, end = city_day_bounds(day, zone)
-    rows = (
-        await Booking.select(*_COLUMNS)
+    query = (
+        Booking.select(*_COLUMNS)
         .where(
             Booking.provider == provider_id,
             Booking.starts_at >= start,
@@ -357,15 +628,57 @@ async def day_agenda(provider_id: int, day: date, *, zone: ZoneInfo) -> list[Boo
         )
         .order_by(Booking.starts_at)
     )
+    if member_id is not None:
+        query = query.where(Booking.member == member_id)
+    return [_view(row) for row in await query]
+
+
+async def unassigned_bookings(provider_id: int, *, now: datetime) -> list[BookingView]:
+    """Upcoming live bookings nobody is assigned to (sold twice before team scheduling existed)."""
+    rows = (
+        await Booking.select(*_COLUMNS)
+        .where(
+            Booking.provider == provider_id,
+            Booking.member.is_null(),
+            Booking.ends_at > now,
+            Booking.status.is_in([Status.held.value, Status.confirmed.value]),
+        )
+        .order_by(Booking.starts_at)
+    )
     return [_view(row) for row in rows]
 
 
-async def time_off_of(provider_id: int, *, today: date) -> list[dict]:
-    return (
-        await TimeOff.select()
-        .where(TimeOff.provider == provider_id, TimeOff.last_day >= today)
-        .order_by(TimeOff.first_day)
+async def member_upcoming_bookings(member_id: int, *, now: datetime) -> list[BookingView]:
+    """A member's held and confirmed bookings that have not ended: what deactivating them affects."""
+    rows = (
+        await Booking.select(*_COLUMNS)
+        .where(
+            Booking.member == member_id,
+            Booking.ends_at > now,
+            Booking.status.is_in([Status.held.value, Status.confirmed.value]),
+        )
+        .order_by(Booking.starts_at)
     )
+    return [_view(row) for row in rows]
+
+
+async def closed_times_of(
+    member_ids: list[int], start: datetime, end: datetime
+) -> list[tuple[int, datetime, datetime]]:
+    """The members' closed times overlapping [start, end), as (member id, from, until)."""
+    if not member_ids:
+        return []
+    rows = await ClosedTime.select(ClosedTime.member, ClosedTime.starts_at, ClosedTime.ends_at).where(
+        ClosedTime.member.is_in(member_ids), ClosedTime.starts_at < end, ClosedTime.ends_at > start
+    )
+    return [(row["member"], row["starts_at"], row["ends_at"]) for row in rows]
+
+
+async def time_off_of(provider_id: int, *, today: date, member_id: int | None = None) -> list[dict]:
+    """Days off still to come: the whole business's, or (with ``member_id``) one member's."""
+    query = TimeOff.select().where(TimeOff.provider == provider_id, TimeOff.last_day >= today)
+    query = query.where(TimeOff.member.is_null() if member_id is None else TimeOff.member == member_id)
+    return await query.order_by(TimeOff.first_day)
 
 
 async def provider_by_calendar_token(token: str) -> dict | None:

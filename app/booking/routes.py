@@ -27,6 +27,7 @@ from app.shared.clock import Clock
 from app.shared.errors import DomainError
 from app.shared.money import percent_of
 from app.shared.text import is_slug
+from app.team.queries import service_team
 from app.web.context import ClockDep, PaymentsDep, SettingsDep
 from app.web.exceptions import PageMissing
 from app.web.flash import flash
@@ -64,12 +65,44 @@ async def _service_or_404(slug: str, public_id: str) -> dict:
     return service
 
 
-async def _times_context(service: dict, day_param: str | None, form: HoldForm, now, zone) -> dict:
-    """What the day picker and the chosen day's free times show."""
-    days = await queries.service_days(service["id"], now=now, zone=zone)
+async def _times_context(
+    service: dict,
+    day_param: str | None,
+    member_param: str | None,
+    form,
+    now,
+    zone,
+    *,
+    moving: queries.BookingView | None = None,
+) -> dict:
+    """What the person picker, the day picker and the chosen day's free times show.
+
+    ``member_param`` is the public id of the person asked for (else anyone available); a booking
+    being ``moving`` to another time keeps the person the resident asked for, and doesn't stand
+    in its own way.
+    """
+    team = await service_team(service["id"])
+    if moving is not None and moving.member_requested:
+        member_param = moving.member_public_id
+        team = [m for m in team if m.public_id == member_param]
+    member = next((m for m in team if m.public_id == member_param), None)
+    within = {
+        "member_id": member.id if member else None,
+        "ignoring_booking": moving.id if moving else None,
+    }
+    days = await queries.service_days(service["id"], now=now, zone=zone, **within)
     day = _chosen_day(day_param, days)
-    times = await queries.service_day_times(service["id"], day, now=now, zone=zone)
-    return {"service": service, "days": days, "day": day, "times": times, "form": form}
+    times = await queries.service_day_times(service["id"], day, now=now, zone=zone, **within)
+    return {
+        "service": service,
+        "days": days,
+        "day": day,
+        "times": times,
+        "form": form,
+        "team": team,
+        "member": member,
+        "can_choose_member": moving is None and len(team) > 1,
+    }
 
 
 async def _booking_page(
@@ -78,6 +111,7 @@ async def _booking_page(
     clock: Clock,
     service: dict,
     day_param: str | None,
+    member_param: str | None,
     form: HoldForm,
     status_code: int = 200,
 ) -> Template:
@@ -86,7 +120,7 @@ async def _booking_page(
         request,
         "booking/book.html",
         {
-            **await _times_context(service, day_param, form, clock.now(), settings.city.zone),
+            **await _times_context(service, day_param, member_param, form, clock.now(), settings.city.zone),
             "policy": STANDARD_POLICY,
             "hold_minutes": settings.hold_minutes,
             "can_book": user is not None and user.role is Role.resident,
@@ -105,6 +139,7 @@ async def book_page(
     settings: SettingsDep,
     clock: ClockDep,
     day: Annotated[str | None, QueryParameter(name="day")] = None,
+    member: Annotated[str | None, QueryParameter(name="member")] = None,
 ) -> Template | Response:
     if wants_fragment(request):
         # Another day's times, swapped into a page that has the rest of the form; the same for
@@ -112,7 +147,9 @@ async def book_page(
         # within half a minute.
         async def times() -> Rendered:
             service = await _service_or_404(slug, service_id)
-            context = await _times_context(service, day, HoldForm(area=[]), clock.now(), settings.city.zone)
+            context = await _times_context(
+                service, day, member, HoldForm(area=[]), clock.now(), settings.city.zone
+            )
             return Rendered(render_fragment(request, "booking/_times.html", context), {})
 
         rendered = await fragments(request).get_or_render(
@@ -122,7 +159,7 @@ async def book_page(
     service = await _service_or_404(slug, service_id)
     await booking.bookings_expire_lapsed(now=clock.now(), provider_id=service["provider.id"])
     form = HoldForm(area=await queries.service_area_choices(service["provider.id"]))
-    return await _booking_page(request, settings, clock, service, day, form)
+    return await _booking_page(request, settings, clock, service, day, member, form)
 
 
 @post("/providers/{slug:str}/book/{service_id:str}", guards=[requires_login])
@@ -137,7 +174,9 @@ async def book_submit(
         # Only a refused hold needs the page (and the form's neighbourhoods) again.
         service = await _service_or_404(slug, service_id)
         form.offer_area(await queries.service_area_choices(service["provider.id"]))
-        return await _booking_page(request, settings, clock, service, day, form, status_code=status_code)
+        return await _booking_page(
+            request, settings, clock, service, day, form.member.data, form, status_code=status_code
+        )
 
     if _user(request).role is not Role.resident:
         form.form_errors.append(ONLY_RESIDENTS)
@@ -154,8 +193,10 @@ async def book_submit(
                 address=form.address.data or "",
                 neighbourhood_id=form.neighbourhood.data,
                 note=form.note.data or "",
+                member_public_id=form.member.data or "",
             ),
             now=clock.now(),
+            zone=settings.city.zone,
             hold_minutes=settings.hold_minutes,
         )
     except DomainError as error:
@@ -305,19 +346,10 @@ async def _reschedule_page(
         raise PageMissing(
             "This service can no longer be booked, so the time can't be changed. You can cancel."
         )
-    days = await queries.service_days(service["id"], now=now, zone=zone)
-    chosen = _chosen_day(day, days)
     return render(
         request,
         "booking/reschedule.html",
-        {
-            "booking": view,
-            "service": service,
-            "days": days,
-            "day": chosen,
-            "times": await queries.service_day_times(service["id"], chosen, now=now, zone=zone),
-            "form": form,
-        },
+        {"booking": view, **await _times_context(service, day, None, form, now, zone, moving=view)},
         fragment="booking/_times.html",
         status_code=status_code,
         headers=PRIVATE,
@@ -352,6 +384,7 @@ async def reschedule_submit(
             public_id=view.public_id,
             starts_at=form.starts_at.instant,
             now=clock.now(),
+            zone=settings.city.zone,
             policy=STANDARD_POLICY,
         )
     except DomainError as error:
@@ -380,12 +413,15 @@ async def booking_ics(
 
 def _calendar_entry(view: queries.BookingView, settings: Settings, *, for_provider: bool) -> CalendarEntry:
     where = view.address if view.at_home else view.provider_address
+    who = view.member_name or "not assigned yet"
     if for_provider:
-        title = f"{view.service_name}: {view.resident_name}"
+        title = f"{view.service_name}: {view.resident_name} ({who})"
         details = f"{view.note}\n\n{settings.public_url}/dashboard/bookings/{view.public_id}".strip()
     else:
         title = f"{view.service_name} with {view.provider_name}"
         details = f"{settings.public_url}/bookings/{view.public_id}"
+        if view.member_name:
+            details = f"With {view.member_name}.\n{details}"
     return CalendarEntry(
         uid=f"{view.public_id}@{settings.public_url.split('://', 1)[-1]}",
         title=title,

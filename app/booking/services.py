@@ -1,7 +1,9 @@
-"""Writes for booking: slots generated from opening hours, and bookings moving through their states.
+"""Writes for booking: slots made from team members' hours, and bookings moving through their states.
 
-Every capacity change is a conditional write inside a transaction, backed by unique indexes on
-live seats, so simultaneous requests can't double-book a seat on SQLite or PostgreSQL.
+Every capacity change is a conditional write inside a transaction, backed by the database: unique
+indexes on live seats, and no two overlapping live bookings of one team member (an exclusion
+constraint on PostgreSQL, triggers on SQLite). On PostgreSQL a claim first locks the rows of the
+members it may take, in id order, so bookings of one person queue instead of colliding.
 """
 
 from __future__ import annotations
@@ -16,6 +18,13 @@ from zoneinfo import ZoneInfo
 
 from app import database
 from app.booking import queries
+from app.booking.availability import (
+    Candidate,
+    claim_end,
+    is_closed,
+    preferred,
+    subtract,
+)
 from app.booking.policy import CancellationPolicy
 from app.booking.slots import book_by, booking_window, days_off, slot_times
 from app.booking.state import (
@@ -27,24 +36,31 @@ from app.booking.state import (
     next_status,
     refusal,
 )
-from app.booking.tables import Booking, Slot, TimeOff
-from app.catalog.hours import Interval
+from app.booking.tables import Booking, ClosedTime, Slot, TimeOff
+from app.catalog.hours import Interval, member_service_hours
 from app.catalog.rules import ServiceLocation
 from app.catalog.tables import Neighbourhood, OpeningHours, Provider, ProviderServiceArea, Service
+from app.database import SqlValues
 from app.redemption.codes import new_code
 from app.shared.errors import ConflictError, DomainError, NotFoundError
+from app.team.tables import TeamMember, TeamMemberHours, TeamMemberService
 
 _BATCH = 500
+# Slots whose time overlaps a window start at most this long before it: services last at most
+# 12 hours (catalog.forms) and buffers are shorter than a day.
+_LONGEST_CLAIM = timedelta(days=2)
 
 
 async def slots_refresh(
     provider_id: int, *, now: datetime, zone: ZoneInfo, service_ids: list[int] | None = None
 ) -> None:
-    """Make the provider's future slots match its opening hours, services and booking rules.
+    """Make the provider's future slots match its team, hours, services and booking rules.
 
-    New slots are added for the whole booking window, unbooked slots that no longer fit are
-    removed, and capacity and book-by times follow the current settings. Slots with bookings
-    are never removed here. ``service_ids`` limits the work to the services that changed.
+    Each active member gets the slots of every service they perform, in the hours they do it
+    (catalog.hours.member_service_hours), outside the business's and their own days off, closed
+    where they closed the time. Unbooked slots that no longer fit are removed, or, if old
+    bookings point at them, left without seats; slots with live bookings stay as they are.
+    ``service_ids`` limits the work to the services that changed.
     """
     async with database.transaction():
         # Two refreshes of one provider at once would each delete what the other just made.
@@ -56,73 +72,159 @@ async def slots_refresh(
         )
         if provider is None:
             return
-        provider_hours: list[Interval] = []
-        service_hours: dict[int, list[Interval]] = {}
-        for row in await OpeningHours.select().where(OpeningHours.provider == provider_id):
-            interval = Interval(row["weekday"], row["opens_minute"], row["closes_minute"])
-            if row["service"] is None:
-                provider_hours.append(interval)
-            else:
-                service_hours.setdefault(row["service"], []).append(interval)
-        services = await Service.select(Service.id, Service.duration_minutes, Service.capacity).where(
-            Service.provider == provider_id, Service.is_archived.eq(False)
-        )
-        if service_ids is not None:
-            services = [service for service in services if service["id"] in service_ids]
         first_day, last_day = booking_window(now, zone, provider["horizon_days"])
-        time_off = days_off(
-            (row["first_day"], row["last_day"])
-            for row in await TimeOff.select(TimeOff.first_day, TimeOff.last_day).where(
-                TimeOff.provider == provider_id, TimeOff.last_day >= first_day
-            )
+        wanted = await _wanted_slots(
+            provider_id, provider, now=now, zone=zone, days=(first_day, last_day), service_ids=service_ids
         )
-        notice = provider["min_notice_minutes"]
-        wanted: dict[tuple[int, datetime], Slot] = {}
-        for service in services:
-            for time in slot_times(
-                service_hours.get(service["id"], provider_hours),
-                duration_minutes=service["duration_minutes"],
-                buffer_minutes=provider["buffer_minutes"],
-                first_day=first_day,
-                last_day=last_day,
-                zone=zone,
-                days_off=time_off,
-            ):
-                if time.starts_at < now:
-                    continue
-                wanted[(service["id"], time.starts_at)] = Slot(
-                    service=service["id"],
-                    provider=provider_id,
-                    starts_at=time.starts_at,
-                    ends_at=time.ends_at,
-                    book_by=book_by(time.starts_at, notice),
-                    capacity=service["capacity"],
-                )
         existing = await Slot.select(
-            Slot.id, Slot.service, Slot.starts_at, Slot.ends_at, Slot.book_by, Slot.capacity, Slot.booked
+            Slot.id,
+            Slot.service,
+            Slot.member,
+            Slot.starts_at,
+            Slot.ends_at,
+            Slot.claim_until,
+            Slot.book_by,
+            Slot.capacity,
+            Slot.booked,
+            Slot.is_closed,
         ).where(Slot.provider == provider_id, Slot.starts_at >= now)
         if service_ids is not None:
             existing = [row for row in existing if row["service"] in service_ids]
-        kept: set[tuple[int, datetime]] = set()
-        outdated: list[int] = []
+        kept: set[tuple[int, int, datetime]] = set()
+        outdated: dict[int, tuple[int, int, datetime]] = {}
         for row in existing:
-            key = (row["service"], row["starts_at"])
+            key = (row["service"], row["member"], row["starts_at"])
             slot = wanted.get(key)
             if row["booked"]:
                 kept.add(key)  # booked slots stay as they are; booking decides their fate
-            elif slot is not None and (row["ends_at"], row["book_by"], row["capacity"]) == (
-                slot.ends_at,
-                slot.book_by,
-                slot.capacity,
-            ):
+            elif slot is not None and _same_slot(row, slot):
                 kept.add(key)
+            elif row["capacity"] or slot is not None:
+                outdated[row["id"]] = key
+        # Unbooked slots nothing points at go; those an ended booking still points at stay.
+        for batch in _batches(list(outdated), _BATCH):
+            await Slot.raw(
+                f"DELETE FROM slot WHERE id IN ({', '.join('{}' for _ in batch)}) AND booked = 0 "
+                "AND NOT EXISTS (SELECT 1 FROM booking b WHERE b.slot = slot.id)",
+                *batch,
+            )
+        remaining = await _existing_ids(list(outdated))
+        for slot_id in remaining:
+            key = outdated[slot_id]
+            slot = wanted.get(key)
+            if slot is None:  # out of the hours now: it keeps its history and takes nobody
+                await Slot.update({Slot.capacity: 0}).where(Slot.id == slot_id, Slot.booked == 0)
             else:
-                outdated.append(row["id"])
-        for batch in _batches(outdated, _BATCH):
-            await Slot.delete().where(Slot.id.is_in(batch), Slot.booked == 0)
+                await Slot.update(_slot_values(slot)).where(Slot.id == slot_id, Slot.booked == 0)
+            kept.add(key)
         for batch in _batches([slot for key, slot in wanted.items() if key not in kept], _BATCH):
             await Slot.insert(*batch).on_conflict(action="DO NOTHING")
     await next_free_refresh(now=now, provider_id=provider_id)
+
+
+# What a refresh brings up to date on a slot that keeps its service, member and start.
+_REFRESHED = (Slot.ends_at, Slot.claim_until, Slot.book_by, Slot.capacity, Slot.is_closed)
+
+
+def _same_slot(row: dict, slot: Slot) -> bool:
+    return all(row[column._meta.name] == getattr(slot, column._meta.name) for column in _REFRESHED)
+
+
+def _slot_values(slot: Slot) -> dict:
+    return {column: getattr(slot, column._meta.name) for column in _REFRESHED}
+
+
+async def _existing_ids(slot_ids: list[int]) -> list[int]:
+    found: list[int] = []
+    for batch in _batches(slot_ids, _BATCH):
+        found += [row["id"] for row in await Slot.select(Slot.id).where(Slot.id.is_in(batch))]
+    return found
+
+
+async def _wanted_slots(
+    provider_id: int,
+    provider: dict,
+    *,
+    now: datetime,
+    zone: ZoneInfo,
+    days: tuple[date, date],
+    service_ids: list[int] | None,
+) -> dict[tuple[int, int, datetime], Slot]:
+    """Every slot the team's hours give, by (service, member, start)."""
+    first_day, last_day = days
+    business: list[Interval] = []
+    service_hours: dict[int, list[Interval]] = {}
+    for row in await OpeningHours.select().where(OpeningHours.provider == provider_id):
+        interval = Interval(row["weekday"], row["opens_minute"], row["closes_minute"])
+        if row["service"] is None:
+            business.append(interval)
+        else:
+            service_hours.setdefault(row["service"], []).append(interval)
+    services = await Service.select(Service.id, Service.duration_minutes, Service.capacity).where(
+        Service.provider == provider_id, Service.is_archived.eq(False)
+    )
+    if service_ids is not None:
+        services = [service for service in services if service["id"] in service_ids]
+    members = [
+        row["id"]
+        for row in await TeamMember.select(TeamMember.id).where(
+            TeamMember.provider == provider_id, TeamMember.is_active.eq(True)
+        )
+    ]
+    if not services or not members:
+        return {}
+    performs = {
+        (row["member"], row["service"])
+        for row in await TeamMemberService.select().where(TeamMemberService.member.is_in(members))
+    }
+    member_hours: dict[int, list[Interval]] = {}
+    for row in await TeamMemberHours.select().where(TeamMemberHours.member.is_in(members)):
+        member_hours.setdefault(row["member"], []).append(
+            Interval(row["weekday"], row["opens_minute"], row["closes_minute"])
+        )
+    business_off: list[tuple[date, date]] = []
+    member_off: dict[int, list[tuple[date, date]]] = {}
+    for row in await TimeOff.select(TimeOff.member, TimeOff.first_day, TimeOff.last_day).where(
+        TimeOff.provider == provider_id, TimeOff.last_day >= first_day
+    ):
+        span = (row["first_day"], row["last_day"])
+        (business_off if row["member"] is None else member_off.setdefault(row["member"], [])).append(span)
+    closures = await queries.closed_times_of(members, now, now + timedelta(days=provider["horizon_days"] + 2))
+    notice, buffer = provider["min_notice_minutes"], provider["buffer_minutes"]
+    wanted: dict[tuple[int, int, datetime], Slot] = {}
+    for member in members:
+        off = days_off([*business_off, *member_off.get(member, [])])
+        for service in services:
+            if (member, service["id"]) not in performs:
+                continue
+            hours = member_service_hours(
+                business=business,
+                service_own=service_hours.get(service["id"], []),
+                member_own=member_hours.get(member, []),
+            )
+            for time in slot_times(
+                hours,
+                duration_minutes=service["duration_minutes"],
+                buffer_minutes=buffer,
+                first_day=first_day,
+                last_day=last_day,
+                zone=zone,
+                days_off=off,
+            ):
+                if time.starts_at < now:
+                    continue
+                wanted[(service["id"], member, time.starts_at)] = Slot(
+                    service=service["id"],
+                    provider=provider_id,
+                    member=member,
+                    starts_at=time.starts_at,
+                    ends_at=time.ends_at,
+                    claim_until=claim_end(time.ends_at, buffer),
+                    book_by=book_by(time.starts_at, notice),
+                    capacity=service["capacity"],
+                    is_closed=is_closed(member, time.starts_at, time.ends_at, closures),
+                )
+    return wanted
 
 
 async def slots_refresh_all(*, now: datetime, zone: ZoneInfo) -> None:
@@ -133,21 +235,15 @@ async def slots_refresh_all(*, now: datetime, zone: ZoneInfo) -> None:
 
 async def next_free_refresh(*, now: datetime, provider_id: int | None = None) -> None:
     """Recompute providers' earliest free, still bookable slot (all providers, or one)."""
-    query = Provider.raw(
-        # starts_at >= now (implied by book_by >= now) lets the index skip past slots.
-        "UPDATE provider SET next_free_at = (SELECT MIN(slot.starts_at) FROM slot "
-        "WHERE slot.provider = provider.id AND slot.starts_at >= {} AND slot.book_by >= {} "
-        "AND slot.booked < slot.capacity AND NOT slot.is_closed)"
-        + (" WHERE provider.id = {}" if provider_id is not None else ""),
-        *([now, now, provider_id] if provider_id is not None else [now, now]),
+    sql = SqlValues()
+    free = queries.free_slot_sql("sl", sql, now)
+    one = f" WHERE provider.id = {sql.bind(provider_id)}" if provider_id is not None else ""
+    await Provider.raw(
+        # The first free slot in time order: the scan stops there (see catalog.queries).
+        "UPDATE provider SET next_free_at = (SELECT sl.starts_at FROM slot sl "
+        f"WHERE sl.provider = provider.id AND {free} ORDER BY sl.starts_at LIMIT 1){one}",
+        *sql.args,
     )
-    await query
-
-
-def _batches(items: list, size: int):
-    iterator = iter(items)
-    while batch := list(islice(iterator, size)):
-        yield batch
 
 
 # --- bookings ----------------------------------------------------------------------------------
@@ -173,6 +269,12 @@ RESCHEDULE_TOO_LATE = (
 SAME_TIME = "That's the time you already have. Choose a different one."
 NOT_ENDED = "A booking can be marked as missed only after its time has ended."
 DAY_HAS_BOOKINGS = "This day has bookings. Choose whether to keep them or cancel them."
+MEMBER_UNKNOWN = "That person isn't on this team any more. Choose someone else, or anyone available."
+MEMBER_NOT_THERE = "{name} doesn't work at that time. Choose another time, or anyone available."
+MEMBER_BUSY = "{name} is busy at that time. Choose someone else."
+MOVE_NOT_LIVE = "Only a booking that is coming up can be given to someone else."
+SAME_MEMBER = "That's who has it already. Choose someone else."
+VISIT_ENDED = "This visit is over; it can be marked as missed instead."
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +285,12 @@ class HoldRequest:
     address: str = ""
     neighbourhood_id: int | None = None
     note: str = ""
+    member_public_id: str = ""  # empty: anyone available
+
+
+def _is_taken(exc: BaseException) -> bool:
+    """The database refused what a race slipped past: a seat or a member's time is taken."""
+    return database.is_unique_violation(exc) or database.is_overlap_violation(exc)
 
 
 async def _release_seats(slot_counts: dict[int, int]) -> None:
@@ -209,7 +317,8 @@ async def _expire_lapsed(
 async def bookings_expire_lapsed(*, now: datetime, provider_id: int | None = None) -> int:
     """The sweep: expire lapsed holds (all, or one provider's before showing its free times).
 
-    Claiming capacity does the same for its slot, so a lapsed hold never blocks a booking.
+    A claim that finds nobody free does the same for its provider, so a lapsed hold never blocks
+    a booking.
     """
     lapsed = Booking.exists().where(Booking.status == Status.held.value, Booking.held_until <= now)
     if provider_id is not None:
@@ -227,46 +336,116 @@ async def bookings_expire_lapsed(*, now: datetime, provider_id: int | None = Non
 TAKEN_SEATS_SQL = f"SELECT seat FROM booking WHERE slot = {{}} AND status IN ({LIVE_STATUSES_SQL})"
 
 
-async def _claim_seat(slot_id: int, now: datetime) -> int:
-    """Inside a transaction: take one seat of the slot with a single conditional write.
+async def _lock_members(member_ids: list[int]) -> None:
+    """Inside a transaction: make other claims on these members wait until we commit.
 
-    Returns the seat number; raises ConflictError saying why when the slot can't be had.
+    PostgreSQL only, in id order so two claims never wait for each other; SQLite's IMMEDIATE
+    transaction already excludes other writers.
     """
-    claimed = await Slot.raw(
-        "UPDATE slot SET booked = booked + 1 "
-        "WHERE id = {} AND booked < capacity AND NOT is_closed AND book_by >= {} RETURNING capacity",
-        slot_id,
-        now,
+    if member_ids and not database.is_sqlite():
+        ids = sorted(set(member_ids))
+        await TeamMember.raw(
+            f"SELECT id FROM team_member WHERE id IN ({', '.join('{}' for _ in ids)}) ORDER BY id FOR UPDATE",
+            *ids,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    slot_id: int
+    member_id: int
+    seat: int
+    starts_at: datetime
+    ends_at: datetime
+    claim_until: datetime
+
+
+async def _claim(
+    slot_ids: list[int], now: datetime, *, for_residents: bool = True, ignoring_booking: int | None = None
+) -> Claimed | None:
+    """Inside a transaction: take a seat of the first of these slots that is free, or None.
+
+    Each try is one conditional write that repeats the free-slot rule, so it takes the seat only
+    if a seat is left and the member is free (the caller holds the members' locks).
+    """
+    for slot_id in slot_ids:
+        sql = SqlValues()
+        claimed = await Slot.raw(
+            f"UPDATE slot SET booked = booked + 1 WHERE id = {sql.bind(slot_id)} AND "
+            + queries.free_slot_sql(
+                "slot", sql, now, for_residents=for_residents, ignoring_booking=ignoring_booking
+            )
+            + " RETURNING id, member, capacity, starts_at, ends_at, claim_until",
+            *sql.args,
+        )
+        if not claimed:
+            continue
+        row = claimed[0]
+        seat = 0  # the only seat; the unique index on live seats backs this up
+        if row["capacity"] > 1:
+            # The slot row stays locked (PostgreSQL) or the database is ours (SQLite) until commit,
+            # so the seats read here can't change under us.
+            taken = {r["seat"] for r in await Booking.raw(TAKEN_SEATS_SQL, slot_id)}
+            seat = next(n for n in range(len(taken) + 1) if n not in taken)
+        return Claimed(
+            slot_id=row["id"],
+            member_id=row["member"],
+            seat=seat,
+            starts_at=database.instant_from_db(row["starts_at"]),
+            ends_at=database.instant_from_db(row["ends_at"]),
+            claim_until=database.instant_from_db(row["claim_until"]),
+        )
+    return None
+
+
+def _why_not(slots: list[queries.TargetSlot], now: datetime) -> ConflictError:
+    """Why none of a start time's slots could be had, for the resident."""
+    open_slots = [s for s in slots if not s.slot.is_closed and s.slot.capacity > 0]
+    if not open_slots:
+        return ConflictError(SLOT_GONE)
+    if all(s.slot.book_by is not None and s.slot.book_by < now for s in open_slots):
+        return ConflictError(TOO_SOON)
+    return ConflictError(SLOT_TAKEN)
+
+
+def _in_preferred_order(slots: list[queries.TargetSlot]) -> list[int]:
+    """Slot ids to try: the free ones as "anyone available" prefers them, then the rest (a lapsed
+    hold may be all that stands in their way)."""
+    free = preferred(
+        Candidate(s.slot.slot_id, s.slot.member_id, s.slot.booked, s.day_load, s.member_position)
+        for s in slots
+        if s.is_free
     )
-    if not claimed:
-        slot = await Slot.select(Slot.is_closed, Slot.book_by).where(Slot.id == slot_id).first()
-        if slot is None or slot["is_closed"]:
-            raise ConflictError(SLOT_GONE)
-        raise ConflictError(TOO_SOON if slot["book_by"] < now else SLOT_TAKEN)
-    if claimed[0]["capacity"] == 1:
-        return 0  # the only seat; the unique index on live seats backs this up
-    # The slot row stays locked (PostgreSQL) or the database is ours (SQLite) until commit, so the
-    # seats read here can't change under us; the unique index on live seats backs this up.
-    taken = {row["seat"] for row in await Booking.raw(TAKEN_SEATS_SQL, slot_id)}
-    return next(seat for seat in range(len(taken) + 1) if seat not in taken)
+    rest = [s.slot.slot_id for s in slots if not s.is_free]
+    return [c.slot_id for c in free] + rest
 
 
-async def booking_hold(*, resident_id: int, request: HoldRequest, now: datetime, hold_minutes: int) -> str:
-    """Reserve a seat for a resident while they pay; returns the booking's public id.
+async def booking_hold(
+    *, resident_id: int, request: HoldRequest, now: datetime, zone: ZoneInfo, hold_minutes: int
+) -> str:
+    """Reserve a seat with a team member for a resident while they pay; returns the booking's public id.
 
     What can be read beforehand is; the transaction holds the few statements that decide, so it
     keeps the write lock as briefly as possible.
     """
-    target = await queries.hold_target(request.provider_slug, request.service_public_id, request.starts_at)
-    if target is None or not target["is_verified"]:
+    target = await queries.hold_target(
+        request.provider_slug, request.service_public_id, request.starts_at, now=now, zone=zone
+    )
+    if target is None or not target.is_verified:
         raise NotFoundError(NOT_BOOKABLE)
-    if target["is_suspended"]:
+    if target.is_suspended:
         raise DomainError(PROVIDER_PAUSED)
-    if target["slot_id"] is None:
+    slots = [s for s in target.slots if s.member_public_id is not None]
+    if request.member_public_id:
+        slots = [s for s in slots if s.member_public_id == request.member_public_id]
+        if not slots:
+            raise ConflictError(await _member_missing(target.provider_id, request.member_public_id))
+    if not slots:
         raise ConflictError(SLOT_GONE)
-    provider_id, slot_id = target["provider"], target["slot_id"]
-    if target["location"] == ServiceLocation.customer_address.value:
+    provider_id = target.provider_id
+    if target.location == ServiceLocation.customer_address.value:
         await _check_address(provider_id, request)
+    order = _in_preferred_order(slots)
     public_id = secrets.token_hex(6)
     try:
         async with database.transaction():
@@ -274,38 +453,45 @@ async def booking_hold(*, resident_id: int, request: HoldRequest, now: datetime,
             # hold and then releases it, or this hold sees the suspension.
             if await database.read_flag_for_share(Provider, provider_id, "is_suspended"):
                 raise DomainError(PROVIDER_PAUSED)
-            if target["booked"] >= target["capacity"]:  # only a full slot can hide a lapsed hold
-                await _expire_lapsed(now, slot_id=slot_id)
+            await _lock_members([s.slot.member_id for s in slots])
+            if not any(s.is_free for s in slots):  # only then can a lapsed hold be in the way
+                await _expire_lapsed(now, provider_id=provider_id)
             mine = await Booking.raw(
-                "SELECT COALESCE(SUM(CASE WHEN slot = {} AND (status = 'confirmed' OR held_until > {}) "
-                "THEN 1 ELSE 0 END), 0) AS this_slot, "
+                "SELECT COALESCE(SUM(CASE WHEN service = {} AND starts_at = {} "
+                "AND (status = 'confirmed' OR held_until > {}) THEN 1 ELSE 0 END), 0) AS this_time, "
                 "COALESCE(SUM(CASE WHEN status = 'held' AND held_until > {} THEN 1 ELSE 0 END), 0) "
                 "AS holding "
                 "FROM booking WHERE resident = {} AND status IN ('held', 'confirmed')",
-                slot_id,
+                target.service_id,
+                request.starts_at,
                 now,
                 now,
                 resident_id,
             )
-            if mine[0]["this_slot"]:
+            if mine[0]["this_time"]:
                 raise ConflictError(ALREADY_BOOKED)
             if mine[0]["holding"] >= MAX_ACTIVE_HOLDS:
                 raise DomainError(TOO_MANY_HOLDS)
-            seat = await _claim_seat(slot_id, now)
+            claimed = await _claim(order, now)
+            if claimed is None:
+                raise _why_not(slots, now)
             await Booking.insert(
                 Booking(
                     public_id=public_id,
                     resident=resident_id,
                     provider=provider_id,
-                    service=target["service_id"],
-                    slot=slot_id,
-                    seat=seat,
+                    service=target.service_id,
+                    slot=claimed.slot_id,
+                    seat=claimed.seat,
+                    member=claimed.member_id,
+                    member_requested=bool(request.member_public_id),
                     status=Status.held.value,
-                    starts_at=target["starts_at"],
-                    ends_at=target["ends_at"],
+                    starts_at=claimed.starts_at,
+                    ends_at=claimed.ends_at,
+                    claim_until=claimed.claim_until,
                     held_until=now + timedelta(minutes=hold_minutes),
-                    price_cents=target["online_price_cents"],
-                    list_price_cents=target["list_price_cents"],
+                    price_cents=target.online_price_cents,
+                    list_price_cents=target.list_price_cents,
                     address=request.address,
                     neighbourhood=request.neighbourhood_id,
                     note=request.note,
@@ -314,15 +500,26 @@ async def booking_hold(*, resident_id: int, request: HoldRequest, now: datetime,
                 )
             )
     except Exception as exc:
-        if database.is_unique_violation(exc):  # the database caught what a race slipped past
+        if _is_taken(exc):
             raise ConflictError(SLOT_TAKEN) from exc
         raise
-    next_free = target["next_free_at"]
-    if next_free is None or database.instant_from_db(next_free) >= database.instant_from_db(
-        target["starts_at"]
-    ):
-        await next_free_refresh(now=now, provider_id=provider_id)  # this may have been its next free time
+    # The member is busy now for every service whose slot overlaps this one, so the provider's
+    # earliest free time can change only if it starts at most one slot's length before this one.
+    next_free = target.next_free_at
+    if next_free is None or next_free + _LONGEST_CLAIM >= claimed.starts_at:
+        await next_free_refresh(now=now, provider_id=provider_id)
     return public_id
+
+
+async def _member_missing(provider_id: int, member_public_id: str) -> str:
+    member = (
+        await TeamMember.select(TeamMember.name, TeamMember.is_active)
+        .where(TeamMember.provider == provider_id, TeamMember.public_id == member_public_id)
+        .first()
+    )
+    if member is None or not member["is_active"]:
+        return MEMBER_UNKNOWN
+    return MEMBER_NOT_THERE.format(name=member["name"])
 
 
 async def _check_address(provider_id: int, request: HoldRequest) -> None:
@@ -355,9 +552,10 @@ async def _transition(
     """Inside a transaction: move one booking along the transition table with a compare-and-set.
 
     Raises IllegalTransition (as a DomainError) when the booking's status doesn't allow it,
-    including when a simultaneous request changed it first.
+    including when a simultaneous request changed it first. ``release_seat`` gives back the seat
+    of the slot the booking was on before the change.
     """
-    row = await Booking.select(Booking.status).where(Booking.id == booking_id).first()
+    row = await Booking.select(Booking.status, Booking.slot).where(Booking.id == booking_id).first()
     try:
         target = next_status(Status(row["status"]), action)
     except IllegalTransition as refused:
@@ -370,7 +568,7 @@ async def _transition(
     if not updated:
         raise ConflictError(refusal(action))
     if release_seat:
-        await _release_seats({updated[0]["slot"]: 1})
+        await _release_seats({row["slot"]: 1})
     return updated[0]
 
 
@@ -396,6 +594,20 @@ async def booking_release(*, resident_id: int, public_id: str, now: datetime) ->
     await next_free_refresh(now=now, provider_id=booking["provider"])
 
 
+async def _same_time_slots(booking: dict, *, member_requested: bool) -> list[int]:
+    """The slots a booking may take at its own start time: its member's first, then (unless the
+    resident asked for that person) the other members' who perform the service."""
+    if member_requested and booking["member"] is not None:
+        return [booking["slot"]]
+    others = await Slot.select(Slot.id, Slot.member).where(
+        Slot.service == booking["service"],
+        Slot.starts_at == booking["starts_at"],
+        Slot.id != booking["slot"],
+        Slot.member.is_not_null(),
+    )
+    return [booking["slot"], *(row["id"] for row in others)]
+
+
 async def booking_confirm(
     *,
     booking_id: int,
@@ -406,8 +618,9 @@ async def booking_confirm(
 ) -> dict:
     """Payment is in: held -> confirmed, with a fresh redemption code.
 
-    ``late`` is for money that arrived after the hold ended (expired -> confirmed): the seat is
-    taken again if it is still free, else ConflictError says why. Payments call this inside the
+    ``late`` is for money that arrived after the hold ended (expired -> confirmed): a seat at
+    that time is taken again if one is still free, with the same team member or (unless the
+    resident asked for them) another; else ConflictError says why. Payments call this inside the
     transaction that records the payment, so it happens once however often Stripe reports it.
     """
     async with database.transaction():
@@ -417,9 +630,20 @@ async def booking_confirm(
             Booking.commission_basis_points: commission_basis_points,
         }
         if late:
-            slot_id = (await Booking.select(Booking.slot).where(Booking.id == booking_id).first())["slot"]
-            await _expire_lapsed(now, slot_id=slot_id)
-            changes[Booking.seat] = await _claim_seat(slot_id, now)
+            booking = await Booking.select().where(Booking.id == booking_id).first()
+            slot_ids = await _same_time_slots(booking, member_requested=booking["member_requested"])
+            members = await Slot.select(Slot.member).where(Slot.id.is_in(slot_ids))
+            await _lock_members([row["member"] for row in members if row["member"] is not None])
+            await _expire_lapsed(now, provider_id=booking["provider"])
+            claimed = await _claim(slot_ids, now)
+            if claimed is None:
+                raise ConflictError(SLOT_TAKEN)
+            changes |= {
+                Booking.slot: claimed.slot_id,
+                Booking.seat: claimed.seat,
+                Booking.member: claimed.member_id,
+                Booking.claim_until: claimed.claim_until,
+            }
         return await _transition(booking_id, Action.pay_late if late else Action.pay, now, changes)
 
 
@@ -464,7 +688,7 @@ async def booking_cancel_by_provider(*, provider_id: int, public_id: str, reason
     """The provider cancels; payments refunds the resident in full in the same transaction."""
     booking = await _booking_of(public_id, provider_id=provider_id)
     if now >= booking["ends_at"]:
-        raise DomainError("This visit is over; it can be marked as missed instead.")
+        raise DomainError(VISIT_ENDED)
     async with database.transaction():
         cancelled = await _transition(
             booking["id"], Action.cancel, now, _cancellation(now, "provider", reason), release_seat=True
@@ -502,11 +726,43 @@ async def booking_mark_no_show(*, provider_id: int, public_id: str, now: datetim
         await _transition(booking["id"], Action.mark_no_show, now, {Booking.earning_released_at: now})
 
 
+def _moved_to(claimed: Claimed) -> dict:
+    return {
+        Booking.slot: claimed.slot_id,
+        Booking.seat: claimed.seat,
+        Booking.member: claimed.member_id,
+        Booking.starts_at: claimed.starts_at,
+        Booking.ends_at: claimed.ends_at,
+        Booking.claim_until: claimed.claim_until,
+    }
+
+
 async def booking_reschedule(
-    *, resident_id: int, public_id: str, starts_at: datetime, now: datetime, policy: CancellationPolicy
+    *,
+    resident_id: int,
+    public_id: str,
+    starts_at: datetime,
+    now: datetime,
+    zone: ZoneInfo,
+    policy: CancellationPolicy,
 ) -> None:
-    """Move a confirmed booking to another free time of the same service, while that is free."""
+    """Move a confirmed booking to another free time of the same service, while that is free.
+
+    The same team member goes if they are free then; someone else only if the resident didn't
+    ask for that person.
+    """
     booking = await _booking_of(public_id, resident_id=resident_id)
+    slots = await queries.slots_at(
+        booking["service"], starts_at, now=now, zone=zone, ignoring_booking=booking["id"]
+    )
+    slots = [s for s in slots if s.member_public_id is not None]
+    if booking["member_requested"]:
+        slots = [s for s in slots if s.slot.member_id == booking["member"]]
+    if not slots:
+        raise ConflictError(SLOT_GONE)
+    # Their own member first, then as "anyone available" prefers.
+    order = [s.slot.slot_id for s in slots if s.slot.member_id == booking["member"]]
+    order += [slot_id for slot_id in _in_preferred_order(slots) if slot_id not in order]
     try:
         async with database.transaction():
             await database.lock_row(Booking, booking["id"])
@@ -515,60 +771,204 @@ async def booking_reschedule(
                 raise DomainError(RESCHEDULE_TOO_LATE.format(hours=policy.free_until_hours))
             if starts_at == booking["starts_at"]:
                 raise DomainError(SAME_TIME)
-            slot = (
-                await Slot.select(Slot.id, Slot.starts_at, Slot.ends_at)
-                .where(Slot.service == booking["service"], Slot.starts_at == starts_at)
-                .first()
-            )
-            if slot is None:
-                raise ConflictError(SLOT_GONE)
-            await _expire_lapsed(now, slot_id=slot["id"])
-            seat = await _claim_seat(slot["id"], now)
-            await _release_seats({booking["slot"]: 1})
-            await _transition(
-                booking["id"],
-                Action.reschedule,
-                now,
-                {
-                    Booking.slot: slot["id"],
-                    Booking.seat: seat,
-                    Booking.starts_at: slot["starts_at"],
-                    Booking.ends_at: slot["ends_at"],
-                },
-            )
+            await _lock_members([s.slot.member_id for s in slots])
+            if not any(s.is_free for s in slots):
+                await _expire_lapsed(now, provider_id=booking["provider"])
+            claimed = await _claim(order, now, ignoring_booking=booking["id"])
+            if claimed is None:
+                raise _why_not(slots, now)
+            await _transition(booking["id"], Action.reschedule, now, _moved_to(claimed), release_seat=True)
     except Exception as exc:
-        if database.is_unique_violation(exc):
+        if _is_taken(exc):
             raise ConflictError(SLOT_TAKEN) from exc
         raise
     await next_free_refresh(now=now, provider_id=booking["provider"])
 
 
+async def booking_assign_member(
+    *, provider_id: int, public_id: str, member_public_id: str, now: datetime
+) -> dict:
+    """The provider gives an upcoming booking to another team member, at the same time.
+
+    The member must be active, perform the service, work at that time (have that slot) and be
+    free for the whole visit plus the buffer; the notice doesn't apply to the provider.
+    """
+    booking = await _booking_of(public_id, provider_id=provider_id)
+    member = (
+        await TeamMember.select(TeamMember.id, TeamMember.name, TeamMember.is_active)
+        .where(TeamMember.provider == provider_id, TeamMember.public_id == member_public_id)
+        .first()
+    )
+    if member is None or not member["is_active"]:
+        raise DomainError(MEMBER_UNKNOWN, field="member")
+    if member["id"] == booking["member"]:
+        raise DomainError(SAME_MEMBER, field="member")
+    if booking["status"] not in (Status.held.value, Status.confirmed.value) or booking["ends_at"] <= now:
+        raise ConflictError(MOVE_NOT_LIVE)
+    slot = (
+        await Slot.select(Slot.id)
+        .where(
+            Slot.service == booking["service"],
+            Slot.member == member["id"],
+            Slot.starts_at == booking["starts_at"],
+        )
+        .first()
+    )
+    if slot is None:
+        raise DomainError(MEMBER_NOT_THERE.format(name=member["name"]), field="member")
+    try:
+        async with database.transaction():
+            await _lock_members([member["id"]])
+            claimed = await _claim([slot["id"]], now, for_residents=False, ignoring_booking=booking["id"])
+            if claimed is None:
+                raise ConflictError(MEMBER_BUSY.format(name=member["name"]), field="member")
+            changes = {**_moved_to(claimed), Booking.member_requested: False, Booking.updated_at: now}
+            updated = (
+                await Booking.update(changes)
+                .where(
+                    Booking.id == booking["id"],
+                    Booking.status.is_in([Status.held.value, Status.confirmed.value]),
+                    Booking.slot == booking["slot"],
+                )
+                .returning(Booking.id)
+            )
+            if not updated:
+                raise ConflictError(MOVE_NOT_LIVE)
+            await _release_seats({booking["slot"]: 1})
+    except Exception as exc:
+        if _is_taken(exc):
+            raise ConflictError(MEMBER_BUSY.format(name=member["name"]), field="member") from exc
+        raise
+    await next_free_refresh(now=now, provider_id=provider_id)
+    return {**booking, "member": member["id"], "member_name": member["name"]}
+
+
+async def bookings_hand_over(
+    *, provider_id: int, from_member_id: int, to_member_public_id: str, now: datetime
+) -> list[tuple[str, str]]:
+    """Give every upcoming booking of one member to another, each through the same guard as a
+    single move. Returns (public id, why) for the bookings that couldn't move."""
+    upcoming = (
+        await Booking.select(Booking.public_id)
+        .where(
+            Booking.provider == provider_id,
+            Booking.member == from_member_id,
+            Booking.ends_at > now,
+            Booking.status.is_in([Status.held.value, Status.confirmed.value]),
+        )
+        .order_by(Booking.starts_at)
+    )
+    kept: list[tuple[str, str]] = []
+    for row in upcoming:
+        try:
+            await booking_assign_member(
+                provider_id=provider_id,
+                public_id=row["public_id"],
+                member_public_id=to_member_public_id,
+                now=now,
+            )
+        except DomainError as error:
+            kept.append((row["public_id"], error.message))
+    return kept
+
+
 # --- the provider's calendar -------------------------------------------------------------------
 
 
-async def slot_set_closed(*, provider_id: int, slot_id: int, closed: bool, now: datetime) -> None:
-    """Close or reopen one slot. Bookings already on it stay; it just takes no new ones."""
-    updated = (
-        await Slot.update({Slot.is_closed: closed})
-        .where(Slot.id == slot_id, Slot.provider == provider_id)
-        .returning(Slot.id)
+async def _sync_closed(member_ids: list[int], start: datetime, end: datetime) -> None:
+    """Inside a transaction: the members' slots overlapping [start, end) follow their closed times."""
+    if not member_ids:
+        return
+    slots = await Slot.select(Slot.id, Slot.member, Slot.starts_at, Slot.ends_at, Slot.is_closed).where(
+        Slot.member.is_in(member_ids),
+        Slot.starts_at >= start - _LONGEST_CLAIM,
+        Slot.starts_at < end,
+        Slot.ends_at > start,
     )
-    if not updated:
+    closures = await queries.closed_times_of(member_ids, start - _LONGEST_CLAIM, end + _LONGEST_CLAIM)
+    changed: dict[bool, list[int]] = {True: [], False: []}
+    for row in slots:
+        closed = is_closed(row["member"], row["starts_at"], row["ends_at"], closures)
+        if closed != bool(row["is_closed"]):
+            changed[closed].append(row["id"])
+    for closed, ids in changed.items():
+        for batch in _batches(ids, _BATCH):
+            await Slot.update({Slot.is_closed: closed}).where(Slot.id.is_in(batch))
+
+
+async def _set_closed_time(
+    provider_id: int, member_ids: list[int], start: datetime, end: datetime, *, closed: bool
+) -> None:
+    """Inside a transaction: close [start, end) for these members, or open it again (closed times
+    that reach beyond it keep their other parts)."""
+    if closed:
+        await ClosedTime.insert(
+            *(ClosedTime(provider=provider_id, member=m, starts_at=start, ends_at=end) for m in member_ids)
+        )
+    else:
+        covering = await ClosedTime.select().where(
+            ClosedTime.member.is_in(member_ids), ClosedTime.starts_at < end, ClosedTime.ends_at > start
+        )
+        if covering:
+            await ClosedTime.delete().where(ClosedTime.id.is_in([row["id"] for row in covering]))
+            pieces = [
+                ClosedTime(provider=provider_id, member=row["member"], starts_at=a, ends_at=b)
+                for row in covering
+                for a, b in subtract(row["starts_at"], row["ends_at"], start, end)
+            ]
+            if pieces:
+                await ClosedTime.insert(*pieces)
+    await _sync_closed(member_ids, start, end)
+
+
+async def _team_ids(provider_id: int) -> list[int]:
+    rows = await TeamMember.select(TeamMember.id).where(
+        TeamMember.provider == provider_id, TeamMember.is_active.eq(True)
+    )
+    return [row["id"] for row in rows]
+
+
+async def slot_set_closed(
+    *, provider_id: int, slot_id: int, closed: bool, now: datetime, everyone: bool = False
+) -> None:
+    """Close or reopen a slot's time for its team member, or (``everyone``) for every member who
+    has that service at that time. Closed times apply to all of a member's services; bookings
+    already made stay, and the time just takes no new ones."""
+    slot = (
+        await Slot.select(Slot.service, Slot.member, Slot.starts_at, Slot.ends_at)
+        .where(Slot.id == slot_id, Slot.provider == provider_id)
+        .first()
+    )
+    if slot is None:
         raise NotFoundError("That time doesn't exist, or belongs to another business.")
+    members = [slot["member"]]
+    if everyone:
+        rows = await Slot.select(Slot.member).where(
+            Slot.service == slot["service"], Slot.starts_at == slot["starts_at"]
+        )
+        members = sorted({row["member"] for row in rows if row["member"] is not None})
+    async with database.transaction():
+        await database.lock_row(Provider, provider_id)
+        await _set_closed_time(provider_id, members, slot["starts_at"], slot["ends_at"], closed=closed)
     await next_free_refresh(now=now, provider_id=provider_id)
 
 
 CLOSED_DAY_REASON = "The provider closed this day."
 
 
-async def day_bookings(provider_id: int, day_start: datetime, day_end: datetime) -> list[dict]:
-    """The held and confirmed bookings starting within a day."""
-    return await Booking.select(Booking.id, Booking.public_id, Booking.status, Booking.starts_at).where(
+async def day_bookings(
+    provider_id: int, day_start: datetime, day_end: datetime, *, member_id: int | None = None
+) -> list[dict]:
+    """The held and confirmed bookings starting within a day (of one member, or everyone's)."""
+    query = Booking.select(Booking.id, Booking.public_id, Booking.status, Booking.starts_at).where(
         Booking.provider == provider_id,
         Booking.starts_at >= day_start,
         Booking.starts_at < day_end,
         Booking.status.is_in([Status.held.value, Status.confirmed.value]),
     )
+    if member_id is not None:
+        query = query.where(Booking.member == member_id)
+    return await query
 
 
 async def day_set_closed(
@@ -579,8 +979,10 @@ async def day_set_closed(
     closed: bool,
     now: datetime,
     bookings: str | None = None,
+    member_id: int | None = None,
 ) -> list[int]:
-    """Close (or reopen) every slot of a city day. Returns the ids of the cancelled bookings.
+    """Close (or reopen) a city day for one member or the whole team. Returns the ids of the
+    cancelled bookings.
 
     Closing a day that has bookings needs a decision: ``bookings="keep"`` leaves them as they
     are, ``bookings="cancel"`` cancels them as the provider (payments refunds them in full).
@@ -588,8 +990,9 @@ async def day_set_closed(
     cancelled: list[int] = []
     async with database.transaction():
         await database.lock_row(Provider, provider_id)
+        members = [member_id] if member_id is not None else await _team_ids(provider_id)
         if closed:
-            live = await day_bookings(provider_id, day_start, day_end)
+            live = await day_bookings(provider_id, day_start, day_end, member_id=member_id)
             if live and bookings not in ("keep", "cancel"):
                 raise DomainError(DAY_HAS_BOOKINGS)
             if live and bookings == "cancel":
@@ -605,18 +1008,28 @@ async def day_set_closed(
                         release_seat=True,
                     )
                     cancelled.append(booking["id"])
-        await Slot.update({Slot.is_closed: closed}).where(
-            Slot.provider == provider_id, Slot.starts_at >= day_start, Slot.starts_at < day_end
-        )
+            # Reopened parts of the day stay apart from the day's closing: close it whole again.
+            await _set_closed_time(provider_id, members, day_start, day_end, closed=False)
+        await _set_closed_time(provider_id, members, day_start, day_end, closed=closed)
     await next_free_refresh(now=now, provider_id=provider_id)
     return cancelled
 
 
 async def time_off_add(
-    *, provider_id: int, first_day: date, last_day: date, note: str, now: datetime, zone: ZoneInfo
+    *,
+    provider_id: int,
+    first_day: date,
+    last_day: date,
+    note: str,
+    now: datetime,
+    zone: ZoneInfo,
+    member_id: int | None = None,
 ) -> None:
-    """Take days off: their free slots disappear (booked ones stay, for the provider to handle)."""
-    await TimeOff.insert(TimeOff(provider=provider_id, first_day=first_day, last_day=last_day, note=note))
+    """Take days off, for the whole business or one member: their free slots disappear (booked
+    ones stay, for the provider to handle)."""
+    await TimeOff.insert(
+        TimeOff(provider=provider_id, member=member_id, first_day=first_day, last_day=last_day, note=note)
+    )
     await slots_refresh(provider_id, now=now, zone=zone)
 
 
@@ -636,3 +1049,9 @@ async def calendar_token_reset(provider_id: int) -> str:
     token = secrets.token_urlsafe(24)
     await Provider.update({Provider.calendar_token: token}).where(Provider.id == provider_id)
     return token
+
+
+def _batches(items: list, size: int):
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch

@@ -4,20 +4,27 @@ from piccolo.table import Table
 
 from app.accounts.tables import UserAccount
 from app.catalog.tables import Neighbourhood, Provider, Service
+from app.team.tables import TeamMember
 
 
 class Slot(Table):
-    """A bookable start time of a service, generated from the provider's opening hours.
+    """A bookable start time of a service with one team member, made from their hours.
 
-    ``book_by`` is the start minus the provider's minimum notice: a slot is free while
-    booked < capacity, it is not closed, and ``book_by`` has not passed. ``booked`` counts the
-    live bookings (held, confirmed, redeemed) and is changed only together with them.
+    ``book_by`` is the start minus the provider's minimum notice; ``claim_until`` is the end plus
+    the provider's buffer, the time the member is busy. A slot is free while booked < capacity,
+    it is not closed, ``book_by`` has not passed and its member has no other live booking whose
+    claim overlaps its own (booking.queries.free_slot_sql). ``booked`` counts the slot's live
+    bookings (held, confirmed, redeemed) and changes only together with them; ``is_closed``
+    mirrors the member's closed times (ClosedTime), kept in step by the booking services.
     """
 
     service = ForeignKey(Service, null=False, on_delete=OnDelete.cascade)
     provider = ForeignKey(Provider, null=False, on_delete=OnDelete.cascade)
+    # Always set; nullable only because SQLite can't add a NOT NULL column to a table with rows.
+    member = ForeignKey(TeamMember, null=True, on_delete=OnDelete.cascade, default=None)
     starts_at = Timestamptz()
     ends_at = Timestamptz()
+    claim_until = Timestamptz(null=True, default=None)  # always set, as ``member``
     book_by = Timestamptz()
     capacity = Integer(default=1)
     booked = Integer(default=0)
@@ -25,12 +32,22 @@ class Slot(Table):
 
 
 class TimeOff(Table, tablename="time_off"):
-    """Days a provider takes off (holidays, training): no slots are offered on them."""
+    """Days off (holidays, training): of the whole business, or of one team member."""
 
     provider = ForeignKey(Provider, null=False, on_delete=OnDelete.cascade, index=True)
+    member = ForeignKey(TeamMember, null=True, on_delete=OnDelete.cascade, default=None)
     first_day = Date()
     last_day = Date()
     note = Varchar(length=120, default="")
+
+
+class ClosedTime(Table, tablename="closed_time"):
+    """A time a team member takes no bookings (closed from the calendar); bookings already made stay."""
+
+    provider = ForeignKey(Provider, null=False, on_delete=OnDelete.cascade)
+    member = ForeignKey(TeamMember, null=False, on_delete=OnDelete.cascade, index=True)
+    starts_at = Timestamptz()
+    ends_at = Timestamptz()
 
 
 class Booking(Table):
@@ -42,9 +59,18 @@ class Booking(Table):
     service = ForeignKey(Service, null=False, on_delete=OnDelete.restrict)
     slot = ForeignKey(Slot, null=False, on_delete=OnDelete.restrict)
     seat = SmallInt()
+    # Who goes. None only for visits sold twice before team scheduling existed, until the
+    # provider assigns them (see the team migration).
+    member = ForeignKey(TeamMember, null=True, on_delete=OnDelete.restrict, default=None)
+    # The resident asked for this person (not "anyone available"): a new time keeps them.
+    member_requested = Boolean(default=False)
     status = Varchar(length=16)
     starts_at = Timestamptz()
     ends_at = Timestamptz()
+    # ends_at plus the provider's buffer when booked: the member is busy until then. Two live
+    # bookings of one member never overlap in [starts_at, claim_until), except the seats of one
+    # slot (the team migration's exclusion constraint or triggers).
+    claim_until = Timestamptz(null=True, default=None)
     held_until = Timestamptz()
     price_cents = Integer()
     list_price_cents = Integer()

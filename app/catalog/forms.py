@@ -21,7 +21,7 @@ from app.catalog.hours import (
     day_problem,
     parse_time,
 )
-from app.catalog.rules import ServiceLocation, price_problem
+from app.catalog.rules import ServiceLocation, capacity_problem, price_problem
 from app.shared.money import AmountError, parse_amount
 from app.shared.text import slugify
 from app.web.forms import choice_id, choices, require_choice, strip
@@ -160,6 +160,18 @@ class WeekHoursForm(Form):
             self.intervals += day_intervals
         return valid and not self.day_errors
 
+    def validate_own(self, *, follow: bool, empty: str) -> bool:
+        """Hours of one's own, or (``follow``) the business's: following is always valid; own
+        hours need right days and at least one range (``empty`` says so otherwise)."""
+        if follow:
+            return True
+        if not self.validate():
+            return False
+        if not self.intervals:
+            self.form_errors.append(empty)
+            return False
+        return True
+
 
 class HoursForm(WeekHoursForm):
     """The business's weekly hours and its booking rules."""
@@ -233,19 +245,32 @@ class ServiceForm(Form):
         validators=[require_choice("Choose where the service happens.")],
     )
     capacity = IntegerField(
-        "Customers at the same time",
+        "Customers in one session",
         [
-            InputRequired("Say how many customers you can serve at once."),
+            InputRequired("Say how many customers one person serves at once."),
             NumberRange(1, 20, "Between 1 and 20."),
         ],
         default=1,
-        description="Crews you can send out, or seats in your premises.",
+        description=(
+            "1 for one customer at a time. More only for a class or group at your premises, where one "
+            "person serves several customers together. To take more visits at once, add people to your team."
+        ),
         render_kw={"inputmode": "numeric", "min": 1, "max": 20},
     )
+    members = SelectMultipleField(
+        "Who on your team does it",
+        validate_choice=False,
+        option_widget=widgets.CheckboxInput(),
+        widget=widgets.ListWidget(prefix_label=False),
+        description="Residents can book it with any of them, or ask for one.",
+    )
 
-    def __init__(self, *args, categories: list[tuple[int, str]], **kwargs) -> None:
+    def __init__(
+        self, *args, categories: list[tuple[int, str]], team: list[tuple[str, str]], **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.category.choices = choices(categories, "Choose a category")
+        self.members.choices = choices(team)
         self.online_price_cents: int | None = None
         self.list_price_cents: int | None = None
 
@@ -260,6 +285,22 @@ class ServiceForm(Form):
 
     def validate_list_price(self, field: StringField) -> None:
         self.list_price_cents = self._cents(field)
+
+    def validate_members(self, field: SelectMultipleField) -> None:
+        offered = {choice.value for choice in field.choices}
+        field.data = [value for value in (field.data or []) if value in offered]
+        if len(offered) > 1 and not field.data:
+            raise ValidationError("Choose who on your team does this service.")
+
+    def validate_capacity(self, field: IntegerField) -> None:
+        location = self.location.data
+        problem = (
+            capacity_problem(ServiceLocation(location), field.data)
+            if field.data and location in LOCATION_LABELS
+            else None
+        )
+        if problem:
+            raise ValidationError(problem)
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)

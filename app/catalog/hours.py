@@ -58,6 +58,34 @@ def day_problem(intervals: list[Interval]) -> str | None:
     return None
 
 
+def intersect(first: Iterable[Interval], second: Iterable[Interval]) -> list[Interval]:
+    """The times inside both weekly schedules (each day's intervals may not overlap each other)."""
+    by_day: dict[int, list[Interval]] = {}
+    for interval in second:
+        by_day.setdefault(interval.weekday, []).append(interval)
+    common = []
+    for a in first:
+        for b in by_day.get(a.weekday, ()):
+            opens, closes = max(a.opens, b.opens), min(a.closes, b.closes)
+            if opens < closes:
+                common.append(Interval(a.weekday, opens, closes))
+    return sorted(common)
+
+
+def member_service_hours(
+    *, business: list[Interval], service_own: list[Interval], member_own: list[Interval]
+) -> list[Interval]:
+    """When a team member can do a service, week by week.
+
+    Someone who follows the business hours works whenever the service is offered: the service's
+    own hours if it has them, else the business hours. Someone with their own hours works only
+    then, and a service with its own hours narrows that further.
+    """
+    if not member_own:
+        return sorted(service_own or business)
+    return intersect(member_own, service_own) if service_own else sorted(member_own)
+
+
 def weekly_summary(intervals: Iterable[Interval]) -> list[tuple[str, str]]:
     """[("Monday", "09:00–13:00, 15:00–19:00"), ("Sunday", "Closed"), ...]."""
     by_day: dict[int, list[Interval]] = {}

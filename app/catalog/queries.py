@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from piccolo.query.functions.aggregate import Count
@@ -11,6 +11,7 @@ from piccolo.query.functions.aggregate import Count
 from app import database
 from app.admin.rules import PROVIDER_FILTERS, SUSPENDING_ACTIONS, Standing, Subject, action_label
 from app.admin.tables import AdminAction
+from app.booking.queries import BookingDay, free_slot_sql
 from app.booking.state import Status
 from app.booking.tables import Booking
 from app.catalog import ranking
@@ -24,7 +25,7 @@ from app.catalog.tables import (
     Provider,
     Service,
 )
-from app.database import instant_from_db
+from app.database import SqlValues, instant_from_db
 from app.reviews.tables import Review, ReviewPhoto
 from app.shared.citytime import city_day_bounds, city_today
 from app.shared.text import slugify
@@ -127,18 +128,9 @@ async def neighbourhood_by_slug(slug: str) -> dict | None:
 # --- results -----------------------------------------------------------------------------------
 
 
-@dataclass
-class _Sql:
-    """A raw SQL fragment builder: text with Piccolo's {} placeholders and their values in order."""
-
-    args: list
-
-    def bind(self, value) -> str:
-        self.args.append(value)
-        return "{}"
-
-
-def _service_match(sql: _Sql, filters: Filters, category_id: int | None, neighbourhood_id: int | None) -> str:
+def _service_match(
+    sql: SqlValues, filters: Filters, category_id: int | None, neighbourhood_id: int | None
+) -> str:
     """Conditions on service ``s`` of provider ``p`` for the filters that concern services."""
     conditions = ["s.provider = p.id", "NOT s.is_archived"]
     if category_id is not None:
@@ -157,16 +149,7 @@ def _service_match(sql: _Sql, filters: Filters, category_id: int | None, neighbo
     return " AND ".join(conditions)
 
 
-def _free_slot(sql: _Sql, now: datetime) -> str:
-    # starts_at >= now follows from book_by >= now; said outright, it lets the (…, starts_at)
-    # indexes skip every past slot instead of reading them.
-    return (
-        f"sl.starts_at >= {sql.bind(now)} AND sl.book_by >= {sql.bind(now)} "
-        "AND sl.booked < sl.capacity AND NOT sl.is_closed"
-    )
-
-
-def _order_by(sql: _Sql, sort: str, now: datetime) -> str:
+def _order_by(sql: SqlValues, sort: str, now: datetime) -> str:
     weight, prior = ranking.PRIOR_WEIGHT, ranking.PRIOR_MEAN
     bayes = f"(({weight} * {prior} + p.rating_sum) * 1.0 / ({weight} + p.rating_count))"
     if sort == "rating":
@@ -184,7 +167,7 @@ def _order_by(sql: _Sql, sort: str, now: datetime) -> str:
 
 
 def _conditions(
-    sql: _Sql,
+    sql: SqlValues,
     filters: Filters,
     category_id: int | None,
     neighbourhood_id: int | None,
@@ -219,10 +202,12 @@ def _conditions(
             f"{sql.bind(RATING_TENTHS[filters.min_rating])} * p.rating_count"
         )
     if window is not None:
+        # Service by service, each a range of its (service, starts_at) index that stops at the
+        # first free slot (a join of slots and services leaves the planners no such plan).
         where.append(
-            "EXISTS (SELECT 1 FROM slot sl JOIN service s ON s.id = sl.service WHERE sl.provider = p.id "
-            f"AND sl.starts_at >= {sql.bind(window[0])} AND sl.starts_at < {sql.bind(window[1])} "
-            f"AND {_free_slot(sql, now)} AND {matching()})"
+            f"EXISTS (SELECT 1 FROM service s WHERE {matching()} AND EXISTS (SELECT 1 FROM slot sl "
+            f"WHERE sl.service = s.id AND sl.starts_at >= {sql.bind(window[0])} "
+            f"AND sl.starts_at < {sql.bind(window[1])} AND {free_slot_sql('sl', sql, now)}))"
         )
     return " AND ".join(where)
 
@@ -243,7 +228,7 @@ async def search_providers(
     """
     window = availability_range(filters.available, now=now, zone=zone)
     offset = (filters.page - 1) * per_page
-    sql = _Sql([])  # fragments are built in the order they appear, so the values line up
+    sql = SqlValues()  # fragments are built in the order they appear, so the values line up
     matching = lambda: _service_match(sql, filters, category_id, neighbourhood_id)  # noqa: E731 - binds in place
 
     def from_price() -> str:
@@ -253,9 +238,13 @@ async def search_providers(
         in_window = ""
         if window is not None:
             in_window = f"AND sl.starts_at >= {sql.bind(window[0])} AND sl.starts_at < {sql.bind(window[1])} "
+        # The earliest of each matching service's first free slot, each read in time order from
+        # its (service, starts_at) index and stopping at the first slot whose person is free: a
+        # join of slots and services would make the planners test every slot of the month.
         return (
-            "(SELECT MIN(sl.starts_at) FROM slot sl JOIN service s ON s.id = sl.service "
-            f"WHERE sl.provider = p.id {in_window}AND {_free_slot(sql, now)} AND {matching()})"
+            "(SELECT MIN((SELECT sl.starts_at FROM slot sl WHERE sl.service = s.id "
+            f"{in_window}AND {free_slot_sql('sl', sql, now)} ORDER BY sl.starts_at LIMIT 1)) "
+            f"FROM service s WHERE {matching()})"
         )
 
     # The page's own columns, computed for its rows only (the inner query below picks them).
@@ -298,7 +287,7 @@ async def search_providers(
     if rows:
         total = rows[0]["total"]
     else:  # past the last page: the window count has no row to ride on
-        count_sql = _Sql([])
+        count_sql = SqlValues()
         where = _conditions(count_sql, filters, category_id, neighbourhood_id, window, now)
         counted = await Provider.raw(
             f"SELECT COUNT(*) AS total FROM provider p WHERE {where}", *count_sql.args
@@ -563,6 +552,7 @@ async def provider_suspension_reason(provider_id: int) -> str:
 
 @dataclass(frozen=True, slots=True)
 class ServiceOffer:
+    id: int
     public_id: str
     name: str
     description: str
@@ -573,12 +563,6 @@ class ServiceOffer:
     capacity: int
     next_free_at: datetime | None
     rating: Rating
-
-
-@dataclass(frozen=True, slots=True)
-class DayAvailability:
-    day: date
-    free_slots: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -617,7 +601,8 @@ class ProviderProfile:
     hours: list[Interval]
     service_area: list[str]
     services: list[ServiceOffer]
-    days: list[DayAvailability]
+    days: list[BookingDay]  # the free times per day of ``days_service``
+    days_service: ServiceOffer | None
     rating: Rating
     stars: dict[int, int]  # approved reviews per number of stars, 5 to 1
     # Hidden from residents by an administrator; the owner still sees the page, with a banner.
@@ -632,23 +617,31 @@ class ProviderProfile:
         return any(service.location == "customer_address" for service in self.services)
 
 
-async def provider_profile(slug: str, *, now: datetime, zone: ZoneInfo) -> ProviderProfile | None:
+async def provider_profile(
+    slug: str, *, now: datetime, zone: ZoneInfo, days_service: str | None = None
+) -> ProviderProfile | None:
     """Everything the public provider page shows, in three queries: the provider with its star
-    counts and free times per day, its services, then its photos, hours and service area."""
+    counts and the free times per day of one service (``days_service``, a public id; the first
+    service by default), its services, then its photos, hours and service area."""
     today = city_today(now, zone)
     bounds = [city_day_bounds(today + timedelta(days=n), zone)[0] for n in range(DAYS_SHOWN + 1)]
-    sql = _Sql([])
+    sql = SqlValues()
     stars = ", ".join(f"SUM(CASE WHEN r.stars = {n} THEN 1 ELSE 0 END) AS stars_{n}" for n in range(1, 6))
-    # Distinct start times: three services free at 10:00 are one free time for a resident.
+    # Distinct start times: two people free at 10:00 are one free time for a resident.
     days = ", ".join(
         f"SUM(CASE WHEN starts_at >= {sql.bind(bounds[n])} AND starts_at < {sql.bind(bounds[n + 1])} "
         f"THEN 1 ELSE 0 END) AS day_{n}"
         for n in range(DAYS_SHOWN)
     )
     # The values are bound in the order the fragments appear in the text.
-    strip_provider = sql.bind(slug)
+    shown = (
+        "COALESCE((SELECT c.id FROM service c JOIN provider cp ON cp.id = c.provider "
+        f"WHERE cp.slug = {sql.bind(slug)} AND c.public_id = {sql.bind(days_service or '')} "
+        "AND NOT c.is_archived), (SELECT c.id FROM service c JOIN provider cp ON cp.id = c.provider "
+        f"WHERE cp.slug = {sql.bind(slug)} AND NOT c.is_archived ORDER BY c.position, c.id LIMIT 1))"
+    )
     in_strip = f"sl.starts_at >= {sql.bind(bounds[0])} AND sl.starts_at < {sql.bind(bounds[-1])}"
-    free = _free_slot(sql, now)
+    free = free_slot_sql("sl", sql, now)
     stars_provider = sql.bind(slug)
     provider = sql.bind(slug)
     rows = await Provider.raw(
@@ -656,8 +649,7 @@ async def provider_profile(slug: str, *, now: datetime, zone: ZoneInfo) -> Provi
         "n.name AS neighbourhood_name, p.address, p.phone, p.rating_count, p.rating_sum, st.*, fr.* "
         "FROM provider p LEFT JOIN neighbourhood n ON n.id = p.neighbourhood "
         f"LEFT JOIN (SELECT {days} FROM (SELECT DISTINCT sl.starts_at FROM slot sl "
-        f"JOIN provider sp ON sp.id = sl.provider "
-        f"WHERE sp.slug = {strip_provider} AND {in_strip} AND {free}) times) fr ON TRUE "
+        f"WHERE sl.service = {shown} AND {in_strip} AND {free}) times) fr ON TRUE "
         f"LEFT JOIN (SELECT {stars} FROM review r JOIN provider rp ON rp.id = r.provider "
         f"WHERE rp.slug = {stars_provider} AND r.status = 'approved') st ON TRUE "
         f"WHERE p.slug = {provider}",
@@ -667,12 +659,13 @@ async def provider_profile(slug: str, *, now: datetime, zone: ZoneInfo) -> Provi
         return None
     row = rows[0]
     provider_id = row["id"]
-    free_sql = _Sql([])
-    free = _free_slot(free_sql, now)
+    free_sql = SqlValues()
+    free = free_slot_sql("sl", free_sql, now)
     services = await Service.raw(
-        "SELECT s.public_id, s.name, s.description, c.name AS category, s.duration_minutes, "
+        "SELECT s.id, s.public_id, s.name, s.description, c.name AS category, s.duration_minutes, "
         "s.online_price_cents, s.list_price_cents, s.location, s.capacity, s.rating_count, s.rating_sum, "
-        f"(SELECT MIN(sl.starts_at) FROM slot sl WHERE sl.service = s.id AND {free}) AS next_free "
+        f"(SELECT sl.starts_at FROM slot sl WHERE sl.service = s.id AND {free} "
+        "ORDER BY sl.starts_at LIMIT 1) AS next_free "
         "FROM service s JOIN category c ON c.id = s.category "
         f"WHERE s.provider = {{}} AND NOT s.is_archived ORDER BY s.position, s.id",
         *free_sql.args,
@@ -690,6 +683,22 @@ async def provider_profile(slug: str, *, now: datetime, zone: ZoneInfo) -> Provi
         provider_id,
         provider_id,
     )
+    offers = [
+        ServiceOffer(
+            id=s["id"],
+            public_id=s["public_id"],
+            name=s["name"],
+            description=s["description"],
+            category=s["category"],
+            duration_minutes=s["duration_minutes"],
+            price=Price(s["online_price_cents"], s["list_price_cents"]),
+            location=s["location"],
+            capacity=s["capacity"],
+            next_free_at=instant_from_db(s["next_free"]) if s["next_free"] else None,
+            rating=Rating(s["rating_count"], s["rating_sum"]),
+        )
+        for s in services
+    ]
     return ProviderProfile(
         id=provider_id,
         owner_id=row["owner"],
@@ -704,22 +713,9 @@ async def provider_profile(slug: str, *, now: datetime, zone: ZoneInfo) -> Provi
         photos=[Photo(p["t"], p["c"], p["d"], p["u"]) for p in parts if p["kind"] == 0],
         hours=[Interval(h["a"], h["b"], h["c"]) for h in parts if h["kind"] == 1],
         service_area=[a["t"] for a in parts if a["kind"] == 2],
-        services=[
-            ServiceOffer(
-                public_id=s["public_id"],
-                name=s["name"],
-                description=s["description"],
-                category=s["category"],
-                duration_minutes=s["duration_minutes"],
-                price=Price(s["online_price_cents"], s["list_price_cents"]),
-                location=s["location"],
-                capacity=s["capacity"],
-                next_free_at=instant_from_db(s["next_free"]) if s["next_free"] else None,
-                rating=Rating(s["rating_count"], s["rating_sum"]),
-            )
-            for s in services
-        ],
-        days=[DayAvailability(today + timedelta(days=n), row[f"day_{n}"] or 0) for n in range(DAYS_SHOWN)],
+        services=offers,
+        days=[BookingDay(today + timedelta(days=n), row[f"day_{n}"] or 0) for n in range(DAYS_SHOWN)],
+        days_service=next((o for o in offers if o.public_id == days_service), offers[0] if offers else None),
         rating=Rating(row["rating_count"], row["rating_sum"]),
         stars={n: row[f"stars_{n}"] or 0 for n in range(5, 0, -1)},
     )

@@ -142,11 +142,15 @@ async def neighbourhood_page(
     return await _results(request, settings, clock, landing_neighbourhood=neighbourhood)
 
 
-async def _visible_profile(request: Request, slug: str, clock: Clock, settings: Settings):
+async def _visible_profile(
+    request: Request, slug: str, clock: Clock, settings: Settings, *, days_service: str | None = None
+):
     """The provider's page data. Unverified and suspended providers are hidden from residents:
     only their owner (and administrators, who check them) see the page, with a banner."""
     profile = (
-        await queries.provider_profile(slug, now=clock.now(), zone=settings.city.zone)
+        await queries.provider_profile(
+            slug, now=clock.now(), zone=settings.city.zone, days_service=days_service
+        )
         if is_slug(slug)
         else None
     )
@@ -161,12 +165,18 @@ async def _visible_profile(request: Request, slug: str, clock: Clock, settings: 
 
 @get("/providers/{slug:str}", name="provider")
 async def provider_page(
-    request: Request, slug: FromPath[str], settings: SettingsDep, clock: ClockDep
+    request: Request,
+    slug: FromPath[str],
+    settings: SettingsDep,
+    clock: ClockDep,
+    service: Annotated[str | None, QueryParameter(name="service")] = None,
 ) -> Template:
+    """The public page; ``?service=`` chooses whose free times the "next days" strip shows."""
     now = clock.now()
+    days_service = service if service and is_slug(service) else None
 
     async def public_page() -> Rendered:
-        profile, is_owner = await _visible_profile(request, slug, clock, settings)
+        profile, is_owner = await _visible_profile(request, slug, clock, settings, days_service=days_service)
         context = {
             "provider": profile,
             "is_owner": is_owner,
@@ -180,7 +190,8 @@ async def provider_page(
     user = request.scope.get("user")
     if user is None or user.role is Role.resident:
         # What every resident sees alike; owners and administrators may see more (see below).
-        rendered = await fragments(request).get_or_render(request.url.path, public_page, now=now)
+        key = f"{request.url.path}?service={days_service}" if days_service else request.url.path
+        rendered = await fragments(request).get_or_render(key, public_page, now=now)
     else:
         rendered = await public_page()
     profile = rendered.context["provider"]

@@ -32,3 +32,16 @@ def price_problem(online_cents: int, list_cents: int) -> tuple[str, str] | None:
     if online_cents > list_cents:
         return "online_price", PRICE_ABOVE_LIST
     return None
+
+
+HOME_VISIT_ONE_AT_A_TIME = (
+    "A visit at the customer's home takes one team member for one customer. To take more visits "
+    "at the same time, add people to your team."
+)
+
+
+def capacity_problem(location: ServiceLocation, capacity: int) -> str | None:
+    """Several customers at once only share a session at the provider's premises (a class)."""
+    if location is ServiceLocation.customer_address and capacity != 1:
+        return HOME_VISIT_ONE_AT_A_TIME
+    return None

@@ -12,10 +12,11 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from app import database
+from app.accounts.tables import UserAccount
 from app.booking.services import next_free_refresh, slots_refresh
 from app.booking.tables import Booking
 from app.catalog.hours import Interval
-from app.catalog.rules import ServiceLocation
+from app.catalog.rules import ServiceLocation, capacity_problem
 from app.catalog.search import search_document
 from app.catalog.tables import (
     Category,
@@ -29,6 +30,8 @@ from app.catalog.tables import (
 from app.media.storage import MediaStore, StoredImage
 from app.shared.errors import ConflictError, DomainError, NotFoundError
 from app.shared.text import slugify
+from app.team.services import team_member_create_owner
+from app.team.tables import TeamMember, TeamMemberService
 
 SLUG_TAKEN = "Another business already uses this web address. Try adding your neighbourhood."
 SLUG_INVALID = "Use lower-case letters, digits and dashes, like fontaneria-russafa."
@@ -42,6 +45,7 @@ SERVICE_HAS_BOOKINGS = (
     "This service has been booked, so it stays in your records. Archive it to take it off your page."
 )
 NAME_TAKEN = "That name is already in the list."
+NO_PERFORMERS = "Choose who on your team performs this service."
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +69,8 @@ class ServiceDetails:
     list_price_cents: int
     location: ServiceLocation
     capacity: int
+    # Who performs it: team members' ids; None for the whole active team.
+    member_ids: list[int] | None = None
 
 
 # --- providers ---------------------------------------------------------------------------------
@@ -115,6 +121,10 @@ async def provider_create(*, owner_id: int, name: str, neighbourhood_id: int | N
         await ProviderServiceArea.insert(
             ProviderServiceArea(provider=provider_id, neighbourhood=neighbourhood_id)
         )
+    owner = await UserAccount.select(UserAccount.display_name).where(UserAccount.id == owner_id).first()
+    await team_member_create_owner(
+        provider_id=provider_id, name=(owner["display_name"] if owner else "") or name, now=now
+    )
     await provider_refresh_search(provider_id)
     return rows[0]
 
@@ -245,7 +255,31 @@ def _service_columns(details: ServiceDetails) -> dict:
     }
 
 
+def _check_service(details: ServiceDetails) -> None:
+    if problem := capacity_problem(details.location, details.capacity):
+        raise DomainError(problem, field="capacity")
+
+
+async def _set_performers(provider_id: int, service_id: int, member_ids: list[int] | None) -> None:
+    """Inside a transaction: who on the team performs the service (None: every active member)."""
+    team = await TeamMember.select(TeamMember.id).where(
+        TeamMember.provider == provider_id, TeamMember.is_active.eq(True)
+    )
+    active = {row["id"] for row in team}
+    chosen = active if member_ids is None else active & set(member_ids)
+    if not chosen:
+        raise DomainError(NO_PERFORMERS, field="members")
+    # Inactive members keep the services they had, for when they come back.
+    await TeamMemberService.delete().where(
+        TeamMemberService.service == service_id, TeamMemberService.member.is_in(sorted(active))
+    )
+    await TeamMemberService.insert(
+        *(TeamMemberService(member=member_id, service=service_id) for member_id in sorted(chosen))
+    )
+
+
 async def service_create(provider_id: int, details: ServiceDetails, *, now: datetime, zone: ZoneInfo) -> str:
+    _check_service(details)
     public_id = secrets.token_hex(6)
     async with database.transaction():
         await database.lock_row(Provider, provider_id)
@@ -264,6 +298,7 @@ async def service_create(provider_id: int, details: ServiceDetails, *, now: date
                 **{column._meta.name: value for column, value in _service_columns(details).items()},
             )
         ).returning(Service.id)
+        await _set_performers(provider_id, rows[0]["id"], details.member_ids)
     await provider_refresh_search(provider_id)
     await slots_refresh(provider_id, now=now, zone=zone, service_ids=[rows[0]["id"]])
     return public_id
@@ -283,8 +318,12 @@ async def _owned_service_id(provider_id: int, public_id: str) -> int:
 async def service_update(
     provider_id: int, public_id: str, details: ServiceDetails, *, now: datetime, zone: ZoneInfo
 ) -> None:
+    _check_service(details)
     service_id = await _owned_service_id(provider_id, public_id)
-    await Service.update(_service_columns(details)).where(Service.id == service_id)
+    async with database.transaction():
+        await database.lock_row(Provider, provider_id)
+        await Service.update(_service_columns(details)).where(Service.id == service_id)
+        await _set_performers(provider_id, service_id, details.member_ids)
     await provider_refresh_search(provider_id)
     await slots_refresh(provider_id, now=now, zone=zone, service_ids=[service_id])
 

@@ -20,6 +20,7 @@ from app.media.uploads import MAX_UPLOAD_BYTES
 from app.settings import Settings
 from app.shared.citytime import city_today
 from app.shared.errors import DomainError
+from app.team.queries import MemberView, team_of
 from app.web.context import ClockDep, SettingsDep
 from app.web.exceptions import PageMissing
 from app.web.flash import flash
@@ -54,7 +55,9 @@ async def _service(provider_id: int, public_id: str) -> dict:
     return service
 
 
-def _details(form: ServiceForm) -> catalog.ServiceDetails:
+def _details(form: ServiceForm, team: list[MemberView]) -> catalog.ServiceDetails:
+    by_public_id = {member.public_id: member.id for member in team}
+    chosen = [by_public_id[public_id] for public_id in form.members.data or [] if public_id in by_public_id]
     return catalog.ServiceDetails(
         category_id=form.category.data,
         name=form.name.data,
@@ -64,6 +67,8 @@ def _details(form: ServiceForm) -> catalog.ServiceDetails:
         list_price_cents=form.list_price_cents,
         location=ServiceLocation(form.location.data),
         capacity=form.capacity.data,
+        # One person on the team does whatever the business sells.
+        member_ids=chosen if len(team) > 1 else None,
     )
 
 
@@ -322,6 +327,7 @@ class DashboardController(Controller):
     @get("/services", name="dashboard_services")
     async def services_page(self, request: Request) -> Template:
         business = await _business(request)
+        team = await team_of(business["id"], active_only=True)
         return render(
             request,
             "dashboard/services.html",
@@ -329,19 +335,26 @@ class DashboardController(Controller):
                 "business": business,
                 "services": await queries.services_of(business["id"]),
                 "locations": LOCATION_LABELS,
+                "team": team,
+                "performers": {
+                    service_id: [m.name for m in team if service_id in m.service_ids]
+                    for service_id in {sid for m in team for sid in m.service_ids}
+                },
             },
         )
 
-    async def _service_form(self, request: Request, **kwargs) -> ServiceForm:
+    async def _service_form(self, request: Request, team: list[MemberView], **kwargs) -> ServiceForm:
         choices = [(c.id, c.name) for c in await categories()]
+        people = [(member.public_id, member.name) for member in team]
         if request.method == "POST":
-            return await bind_form(ServiceForm, request, categories=choices)
-        return ServiceForm(categories=choices, **kwargs)
+            return await bind_form(ServiceForm, request, categories=choices, team=people)
+        return ServiceForm(categories=choices, team=people, **kwargs)
 
     @get("/services/new", name="dashboard_service_new")
     async def service_new_page(self, request: Request) -> Template:
         business = await _business(request)
-        form = await self._service_form(request)
+        team = await team_of(business["id"], active_only=True)
+        form = await self._service_form(request, team, data={"members": [m.public_id for m in team]})
         return render(
             request, "dashboard/service_form.html", {"form": form, "business": business, "service": None}
         )
@@ -349,13 +362,14 @@ class DashboardController(Controller):
     @post("/services/new")
     async def service_new_submit(self, request: Request, settings: SettingsDep, clock: ClockDep) -> Response:
         business = await _business(request)
-        form = await self._service_form(request)
+        team = await team_of(business["id"], active_only=True)
+        form = await self._service_form(request, team)
         if not form.validate():
             context = {"form": form, "business": business, "service": None}
             return render(request, "dashboard/service_form.html", context, status_code=422)
         try:
             await catalog.service_create(
-                business["id"], _details(form), now=clock.now(), zone=settings.city.zone
+                business["id"], _details(form, team), now=clock.now(), zone=settings.city.zone
             )
         except DomainError as error:
             add_domain_error(form, error)
@@ -368,8 +382,10 @@ class DashboardController(Controller):
     async def service_page(self, request: Request, public_id: FromPath[str]) -> Template:
         business = await _business(request)
         service = await _service(business["id"], public_id)
+        team = await team_of(business["id"], active_only=True)
         form = await self._service_form(
             request,
+            team,
             data={
                 "name": service["name"],
                 "category": service["category"],
@@ -379,6 +395,7 @@ class DashboardController(Controller):
                 "list_price": _money_text(service["list_price_cents"]),
                 "location": service["location"],
                 "capacity": service["capacity"],
+                "members": [m.public_id for m in team if service["id"] in m.service_ids],
             },
         )
         return render(
@@ -391,13 +408,18 @@ class DashboardController(Controller):
     ) -> Response:
         business = await _business(request)
         service = await _service(business["id"], public_id)
-        form = await self._service_form(request)
+        team = await team_of(business["id"], active_only=True)
+        form = await self._service_form(request, team)
+        context = {"form": form, "business": business, "service": service}
         if not form.validate():
-            context = {"form": form, "business": business, "service": service}
             return render(request, "dashboard/service_form.html", context, status_code=422)
-        await catalog.service_update(
-            business["id"], public_id, _details(form), now=clock.now(), zone=settings.city.zone
-        )
+        try:
+            await catalog.service_update(
+                business["id"], public_id, _details(form, team), now=clock.now(), zone=settings.city.zone
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+            return render(request, "dashboard/service_form.html", context, status_code=422)
         flash(request, f"“{form.name.data}” is saved.")
         return Redirect("/dashboard/services", status_code=303)
 
@@ -421,11 +443,7 @@ class DashboardController(Controller):
         service = await _service(business["id"], public_id)
         form = await bind_form(WeekHoursForm, request)
         follow = (await request.form()).get("follow") == "business"
-        valid = follow or form.validate()
-        if valid and not follow and not form.intervals:
-            form.form_errors.append(NO_SERVICE_HOURS)
-            valid = False
-        if not valid:
+        if not form.validate_own(follow=follow, empty=NO_SERVICE_HOURS):
             context = {"business": business, "service": service, "form": form, "has_own": True}
             return render(request, "dashboard/service_hours.html", context, status_code=422)
         await catalog.service_set_hours(

@@ -89,6 +89,7 @@ async def load_demo_bookings(
                 neighbourhood_id=rng.choice(area)["neighbourhood"],
             ),
             now=at,
+            zone=zone,
             hold_minutes=settings.hold_minutes,
         )
         await payments.payment_submit(

@@ -79,8 +79,8 @@ CATEGORIES = (
             "EcoLimpio Cabanyal",
         ),
         (
-            ServiceTemplate("Regular home cleaning (3 h)", 180, 6000, capacity=2),
-            ServiceTemplate("Deep clean", 300, 12000, capacity=2),
+            ServiceTemplate("Regular home cleaning (3 h)", 180, 6000),
+            ServiceTemplate("Deep clean", 300, 12000),
             ServiceTemplate("End of tenancy clean", 360, 16000),
             ServiceTemplate("Window cleaning", 120, 4500),
         ),
@@ -159,7 +159,7 @@ CATEGORIES = (
             "Brocha Fina Valencia",
         ),
         (
-            ServiceTemplate("Paint one room", 480, 32000, capacity=2),
+            ServiceTemplate("Paint one room", 480, 32000),
             ServiceTemplate("Touch-ups and wall repairs", 180, 12000),
             ServiceTemplate("Paint a front door", 180, 9000),
         ),
@@ -200,7 +200,9 @@ CATEGORIES = (
             ServiceTemplate("Haircut at home", 45, 3000),
             ServiceTemplate("Blow-dry and styling", 45, 2800),
             ServiceTemplate("Manicure", 60, 2500),
-            ServiceTemplate("Haircut in the salon", 45, 2200, _PREMISES, capacity=2),
+            ServiceTemplate("Haircut in the salon", 45, 2200, _PREMISES),
+            # A group session: one stylist teaches up to six people at once in the salon.
+            ServiceTemplate("Make-up class for small groups", 90, 3500, _PREMISES, capacity=6),
         ),
     ),
     CategoryTemplate(
@@ -239,6 +241,60 @@ STREETS = (
     "Carrer de Jesús",
 )
 # Providers left unverified, to show that only verified businesses are listed.
+# The people of the providers that are more than one person (the others are their owner alone):
+# crews of cleaners and painters, a salon's stylists. The first is the owner.
+TEAMS = {
+    DEMO_PROVIDER_NAME: (PROVIDER.display_name, "Marta Ibáñez"),
+    "Limpiezas Turia": ("Rosa Gimeno", "Amparo Vidal", "Nuria Peris"),
+    "Brillo Hogar Valencia": ("Inma Cervera", "Teresa Llopis"),
+    "Pinturas Albufera": ("Toni Roig", "Quique Sanchis"),
+    "Peluquería Carmen": ("Carmen Alcaraz", "Sandra Moll", "Raquel Ferri", "Iván Beltrán"),
+    "Fontanería Patraix 24h": ("Jordi Martínez", "Rubén Tormo"),
+}
+# Team members who do only some of their business's services (the others do everything).
+ONLY_SERVICES = {
+    "Marta Ibáñez": ("Unblock a drain", "Toilet repair", "Water heater service"),
+    "Iván Beltrán": ("Haircut at home", "Haircut in the salon"),
+}
+# Names for the owners who work alone (the demo provider account has its own).
+SOLO_NAMES = (
+    "Vicent Puig",
+    "Pepa Escrivà",
+    "Miguel Sáez",
+    "Laura Bosch",
+    "Sergio Climent",
+    "Elena Mora",
+    "Xavier Ribes",
+    "Rocío Benlloch",
+    "Andrés Aguilar",
+    "Silvia Marco",
+    "Joan Ortells",
+    "Beatriz Gil",
+    "Óscar Serra",
+    "Maite Fuster",
+    "David Campos",
+    "Alba Soriano",
+    "Raúl Navarro",
+    "Clara Sempere",
+    "Héctor Pastor",
+    "Lorena Esteve",
+    "Iñaki Ballester",
+    "Sofía Tarazona",
+    "Pau Lluch",
+    "Irene Monzó",
+    "Carlos Beltrán",
+    "Marina Segura",
+    "Enric Almela",
+    "Noelia Cano",
+    "Adrián Ferrando",
+    "Cristina Ros",
+    "Fernando Giner",
+    "Patricia Vila",
+    "Ximo Perales",
+    "Eva Cortés",
+    "Álvaro Marí",
+)
+
 UNVERIFIED_PROVIDERS = frozenset({"Enchufe Rápido", "Todo Arreglo", "Huerta en Casa", "Sin Bichos"})
 
 # Weekly hours per category: (weekdays, [(opens, closes), ...]) in "HH:MM".

@@ -39,12 +39,15 @@ from app.demo.data import (
     DEMO_PROVIDER_NAME,
     HOURS,
     NEIGHBOURHOODS,
+    ONLY_SERVICES,
     PROVIDER,
     REPLIES,
     RESIDENT,
     REVIEW_TEXTS,
     REVIEWER_NAMES,
+    SOLO_NAMES,
     STREETS,
+    TEAMS,
     UNVERIFIED_PROVIDERS,
     CategoryTemplate,
     ServiceTemplate,
@@ -56,6 +59,7 @@ from app.reviews.tables import Review
 from app.settings import Settings
 from app.shared.citytime import city_today
 from app.shared.text import slugify
+from app.team.tables import TeamMember, TeamMemberService
 
 logger = logging.getLogger("cityloop.demo")
 SEED = 2026
@@ -195,6 +199,7 @@ async def load_demo_city(settings: Settings, *, now: datetime) -> bool:
         owners = await _insert_accounts(demo_hash, plans, now)
         reviewers = await _insert_reviewers(now)
         provider_ids = []
+        solo_names = iter(SOLO_NAMES)
         for index, plan in enumerate(plans):
             provider_id, service_ids = await _insert_provider(
                 plan,
@@ -205,6 +210,7 @@ async def load_demo_city(settings: Settings, *, now: datetime) -> bool:
                 rng=rng,
                 now=now - timedelta(days=rng.randint(60, 400)),
             )
+            await _insert_team(plan, provider_id, _team_names(plan, solo_names), now)
             if plan.name not in UNVERIFIED_PROVIDERS:
                 await _insert_reviews(plan, provider_id, service_ids, reviewers, rng, now)
             await provider_refresh_search(provider_id)
@@ -386,6 +392,36 @@ async def _insert_provider(
         )
     )
     return provider_id, [row["id"] for row in service_rows]
+
+
+def _team_names(plan: PlannedProvider, solo_names) -> tuple[str, ...]:
+    if plan.name in TEAMS:
+        return TEAMS[plan.name]
+    return (PROVIDER.display_name,) if plan.name == DEMO_PROVIDER_NAME else (next(solo_names),)
+
+
+async def _insert_team(
+    plan: PlannedProvider, provider_id: int, names: tuple[str, ...], now: datetime
+) -> None:
+    """The provider's people, each doing every service but the few ``ONLY_SERVICES`` says."""
+    services = await Service.select(Service.id, Service.name).where(Service.provider == provider_id)
+    for position, name in enumerate(names):
+        rows = await TeamMember.insert(
+            TeamMember(
+                public_id=secrets.token_hex(6),
+                provider=provider_id,
+                name=name,
+                position=position,
+                created_at=now,
+            )
+        ).returning(TeamMember.id)
+        only = ONLY_SERVICES.get(name)
+        theirs = [s["id"] for s in services if only is None or s["name"] in only] or [
+            s["id"] for s in services
+        ]
+        await TeamMemberService.insert(
+            *(TeamMemberService(member=rows[0]["id"], service=service_id) for service_id in theirs)
+        )
 
 
 def _stars(rng: random.Random, quality: float) -> int:

@@ -13,6 +13,7 @@ database from one pattern and the list of services that share it (INSERT ... SEL
 from __future__ import annotations
 
 import asyncio
+import bisect
 import functools
 import math
 import os
@@ -36,12 +37,21 @@ from app import database
 from app.accounts import passwords
 from app.accounts.identity import Role
 from app.accounts.tables import UserAccount
+from app.booking.availability import claim_end
 from app.booking.slots import SlotTime, book_by, booking_window, slot_times
 from app.booking.state import Status
 from app.catalog.hours import Interval
 from app.catalog.rules import ServiceLocation
 from app.catalog.tables import Category, Neighbourhood, Provider
-from app.demo.data import CATEGORIES, NEIGHBOURHOODS, REPLIES, REVIEW_TEXTS, REVIEWER_NAMES, STREETS
+from app.demo.data import (
+    CATEGORIES,
+    NEIGHBOURHOODS,
+    REPLIES,
+    REVIEW_TEXTS,
+    REVIEWER_NAMES,
+    SOLO_NAMES,
+    STREETS,
+)
 from app.demo.loader import (
     DemoRefusedError,
     PlannedProvider,
@@ -70,6 +80,7 @@ NO_SHOW_SHARE = 0.05
 PROVIDER_CANCELS_SHARE = 0.2  # of the cancellations
 PROVIDER_CANCEL_REASON = "Sorry, our technician is ill that day. You have been refunded in full."
 REPLY_SHARE = 0.35
+TEAM_EVERY = 5  # every fifth business is two people, the others one
 # Values per statement, under SQLite's 32766 and asyncpg's 32767.
 _MAX_PARAMETERS = 32_000
 _SERVICES_PER_PATTERN_INSERT = 1_000
@@ -114,8 +125,9 @@ async def load_city_at_scale(
 ) -> ScaleReport:
     """Fill an empty, migrated database with a city of ``providers`` verified businesses.
 
-    Each has an owner account, ``services_per_provider`` services of its category, opening hours,
-    a service area, a cover photo and ``days`` days of slots; ``past_bookings`` visits of the last
+    Each has an owner account, one or (every fifth) two team members doing all of its
+    ``services_per_provider`` services of its category, opening hours, a service area, a cover
+    photo and ``days`` days of slots for each member; ``past_bookings`` visits of the last
     months by ``residents`` residents (redeemed, a few cancelled or missed), ``reviews`` of them
     reviewed and approved. Raises ScaleRefusedError in production or when the database has data.
     """
@@ -230,6 +242,7 @@ class _Provider:
     public_ids: tuple[str, ...]
     calendar_token: str
     next_free_at: datetime | None
+    members: int  # people on its team
 
 
 @dataclass
@@ -237,6 +250,8 @@ class _City:
     providers: list[_Provider]
     service_offsets: list[int]  # the offset of each provider's first service
     service_count: int
+    member_offsets: list[int]  # the offset of each provider's first team member
+    member_count: int
     horizon_days: int
     # Slot patterns by (weekly hours, duration, buffer): the times to come, and those that ended.
     future: dict[tuple, list[SlotTime]]
@@ -266,6 +281,8 @@ def _plan_city(
     slugs: set[str] = set()
     public_ids: set[str] = set()
     service_count = 0
+    member_offsets: list[int] = []
+    member_count = 0
     for index in range(providers):
         # Consecutive providers differ in both, and every pairing of the two comes round in turn.
         category = CATEGORIES[index % len(CATEGORIES)]
@@ -307,11 +324,14 @@ def _plan_city(
                 public_ids=tuple(_hex_id(rng, public_ids) for _ in keys),
                 calendar_token=rng.randbytes(18).hex(),
                 next_free_at=first_free,
+                members=2 if index % TEAM_EVERY == TEAM_EVERY - 1 else 1,
             )
         )
         offsets.append(service_count)
         service_count += len(draft.services)
-    return _City(planned, offsets, service_count, days, future, past)
+        member_offsets.append(member_count)
+        member_count += planned[-1].members
+    return _City(planned, offsets, service_count, member_offsets, member_count, days, future, past)
 
 
 def _times(key: tuple, first_day: date, last_day: date, zone: ZoneInfo) -> list[SlotTime]:
@@ -332,7 +352,9 @@ class _PastSlot:
     offset: int  # id offset
     provider: int  # provider index
     service: int  # service offset
+    member: int  # team member offset
     time: SlotTime
+    claim_until: datetime
     book_by: datetime
     capacity: int
     live: int = 0  # redeemed bookings on it
@@ -345,11 +367,13 @@ class _Booking:
     provider: int
     service: int  # service offset
     slot: int  # slot offset
+    member: int  # team member offset
     resident: int  # 0-based resident number
     seat: int
     status: str
     starts_at: datetime
     ends_at: datetime
+    claim_until: datetime
     created_at: datetime
     held_until: datetime
     confirmed_at: datetime
@@ -414,11 +438,13 @@ def _plan_history(
     """Past visits on times the slot rules offered, and reviews of redeemed ones.
 
     Live bookings (redeemed) never exceed a slot's capacity and take distinct seats; cancelled
-    and missed ones hold no seat, as ``booked`` counts live bookings only.
+    and missed ones hold no seat, as ``booked`` counts live bookings only. A team member's live
+    bookings never overlap (start to end plus buffer), as the database requires.
     """
     popularity = [rng.lognormvariate(0, 0.8) for _ in city.providers]
     chosen = rng.choices(range(len(city.providers)), weights=popularity, k=past_bookings)
-    slots: dict[tuple[int, datetime], _PastSlot] = {}
+    slots: dict[tuple[int, int, datetime], _PastSlot] = {}
+    busy = _Busy()
     bookings: list[_Booking] = []
     codes: set[str] = set()
     public_ids: set[str] = set()
@@ -442,14 +468,17 @@ def _plan_history(
                 continue
             when = rng.choice(times)
             service = city.service_offsets[provider_index] + position
-            candidate = slots.get((service, when.starts_at))
+            member = city.member_offsets[provider_index] + rng.randrange(provider.members)
+            candidate = slots.get((service, member, when.starts_at))
             if candidate is None:
                 template = draft.services[position][0]
                 candidate = _PastSlot(
                     offset=len(slots),
                     provider=provider_index,
                     service=service,
+                    member=member,
                     time=when,
+                    claim_until=claim_end(when.ends_at, draft.buffer_minutes),
                     book_by=book_by(when.starts_at, draft.min_notice_minutes),
                     capacity=template.capacity,
                 )
@@ -457,14 +486,18 @@ def _plan_history(
                 continue
             if status.is_live and candidate.live >= candidate.capacity:
                 continue
+            if status.is_live and not candidate.live and busy.clashes(candidate):
+                continue
             slot = candidate
-            slots[(service, when.starts_at)] = slot
+            slots[(service, member, when.starts_at)] = slot
             break
         if slot is None:
             continue  # no time left for it (a provider that is never open, or fully booked)
         slot.residents.add(resident)
         seat = slot.live
         if status.is_live:
+            if not slot.live:
+                busy.add(slot)
             slot.live += 1
         template, online_price = draft.services[position]
         created = slot.book_by - timedelta(minutes=rng.randint(0, 14 * 24 * 60))
@@ -489,11 +522,13 @@ def _plan_history(
             provider=provider_index,
             service=slot.service,
             slot=slot.offset,
+            member=slot.member,
             resident=resident,
             seat=seat,
             status=status.value,
             starts_at=slot.time.starts_at,
             ends_at=slot.time.ends_at,
+            claim_until=slot.claim_until,
             created_at=created,
             held_until=created + timedelta(minutes=hold_minutes),
             confirmed_at=confirmed,
@@ -547,6 +582,27 @@ def _plan_history(
             totals[0] += 1
             totals[1] += stars
     return _History(list(slots.values()), bookings, written, provider_ratings, service_ratings)
+
+
+class _Busy:
+    """The claimed times of each team member, kept sorted, to plan visits that never overlap."""
+
+    def __init__(self) -> None:
+        self._starts: dict[int, list[datetime]] = defaultdict(list)
+        self._untils: dict[int, list[datetime]] = defaultdict(list)
+
+    def clashes(self, slot: _PastSlot) -> bool:
+        starts, untils = self._starts[slot.member], self._untils[slot.member]
+        # Claims of one member don't overlap each other, so only the latest one starting before
+        # this slot's claim ends can overlap it.
+        before = bisect.bisect_left(starts, slot.claim_until)
+        return before > 0 and untils[before - 1] > slot.time.starts_at
+
+    def add(self, slot: _PastSlot) -> None:
+        starts, untils = self._starts[slot.member], self._untils[slot.member]
+        at = bisect.bisect_left(starts, slot.time.starts_at)
+        starts.insert(at, slot.time.starts_at)
+        untils.insert(at, slot.claim_until)
 
 
 def _code(rng: random.Random, taken: set[str]) -> str:
@@ -664,17 +720,21 @@ class _Ids:
     account: int
     provider: int
     service: int
+    member: int
     slot: int
     booking: int
     providers: int  # residents' accounts come after the owners'
 
     @classmethod
     async def read(cls, writer: _Writer, providers: int) -> _Ids:
-        first = await writer.first_ids("user_account", "provider", "service", "slot", "booking")
+        first = await writer.first_ids(
+            "user_account", "provider", "service", "team_member", "slot", "booking"
+        )
         return cls(
             account=first["user_account"],
             provider=first["provider"],
             service=first["service"],
+            member=first["team_member"],
             slot=first["slot"],
             booking=first["booking"],
             providers=providers,
@@ -731,7 +791,7 @@ async def _write_providers(
     category_ids: dict[str, int],
     covers: list[StoredImage],
 ) -> None:
-    providers, areas, hours, services, photos = [], [], [], [], []
+    providers, areas, hours, services, photos, members, performs = [], [], [], [], [], [], []
     for p in city.providers:
         draft, plan = p.draft, p.draft.plan
         provider_id = ids.provider + p.index
@@ -787,6 +847,28 @@ async def _write_providers(
                     "created_at": p.created_at,
                 }
             )
+        for n in range(p.members):
+            offset = city.member_offsets[p.index] + n
+            members.append(
+                {
+                    "id": ids.member + offset,
+                    "public_id": f"{offset:012x}",
+                    "provider": provider_id,
+                    "name": SOLO_NAMES[offset % len(SOLO_NAMES)],
+                    "photo_key": "",
+                    "photo_width": 0,
+                    "is_active": True,
+                    "position": n,
+                    "created_at": p.created_at,
+                }
+            )
+            performs += [
+                {
+                    "member": ids.member + offset,
+                    "service": ids.service + city.service_offsets[p.index] + position,
+                }
+                for position in range(len(draft.services))
+            ]
         cover = covers[p.index]
         photos.append(
             {
@@ -805,6 +887,9 @@ async def _write_providers(
     await writer.insert("opening_hours", hours)
     await writer.insert("service", services)
     await writer.ids_taken("service")
+    await writer.insert("team_member", members)
+    await writer.ids_taken("team_member")
+    await writer.insert("team_member_service", performs)
     await writer.insert("provider_photo", photos)
 
 
@@ -815,8 +900,10 @@ async def _write_history(writer: _Writer, history: _History, ids: _Ids, neighbou
             "id": ids.slot + s.offset,
             "service": ids.service + s.service,
             "provider": ids.provider + s.provider,
+            "member": ids.member + s.member,
             "starts_at": s.time.starts_at,
             "ends_at": s.time.ends_at,
+            "claim_until": s.claim_until,
             "book_by": s.book_by,
             "capacity": s.capacity,
             "booked": s.live,
@@ -835,9 +922,12 @@ async def _write_history(writer: _Writer, history: _History, ids: _Ids, neighbou
             "service": ids.service + b.service,
             "slot": ids.slot + b.slot,
             "seat": b.seat,
+            "member": ids.member + b.member,
+            "member_requested": False,
             "status": b.status,
             "starts_at": b.starts_at,
             "ends_at": b.ends_at,
+            "claim_until": b.claim_until,
             "held_until": b.held_until,
             "price_cents": b.price_cents,
             "list_price_cents": b.list_price_cents,
@@ -879,34 +969,44 @@ async def _write_history(writer: _Writer, history: _History, ids: _Ids, neighbou
 
 
 async def _write_open_slots(writer: _Writer, city: _City, ids: _Ids) -> int:
-    """Every service's future slots, made by the database from its pattern; returns how many.
+    """Every service's future slots for each member who does it, made by the database from its
+    pattern; returns how many.
 
     Services sharing a pattern and a notice get the same start and book-by times, so one
     INSERT ... SELECT writes the slots of up to a thousand services.
     """
     services: dict[tuple, list[int]] = defaultdict(list)
+    team_size: dict[int, int] = {}
     for p in city.providers:
         for position, key in enumerate(p.patterns):
             service_id = ids.service + city.service_offsets[p.index] + position
             services[(key, p.draft.min_notice_minutes)].append(service_id)
+            team_size[service_id] = p.members
     instant = "CAST(? AS TIMESTAMPTZ)" if writer.postgres else "?"
     count = 0
     for (key, notice), service_ids in services.items():
         times = city.future[key]
         if not times:
             continue
-        pattern = ", ".join(f"({instant}, {instant}, {instant})" for _ in times)
-        values = [v for t in times for v in (t.starts_at, t.ends_at, book_by(t.starts_at, notice))]
+        buffer = key[2]
+        pattern = ", ".join(f"({instant}, {instant}, {instant}, {instant})" for _ in times)
+        values = [
+            v
+            for t in times
+            for v in (t.starts_at, t.ends_at, claim_end(t.ends_at, buffer), book_by(t.starts_at, notice))
+        ]
         per_statement = min(_SERVICES_PER_PATTERN_INSERT, _MAX_PARAMETERS - len(values))
         for start in range(0, len(service_ids), per_statement):
             chunk = service_ids[start : start + per_statement]
             await writer.run(
-                f"WITH pattern (starts_at, ends_at, book_by) AS (VALUES {pattern}) "
-                "INSERT INTO slot (service, provider, starts_at, ends_at, book_by, capacity, booked, "
-                "is_closed) SELECT s.id, s.provider, pattern.starts_at, pattern.ends_at, pattern.book_by, "
-                "s.capacity, 0, false FROM service s CROSS JOIN pattern "
-                f"WHERE s.id IN ({', '.join('?' for _ in chunk)}) ORDER BY s.id, pattern.starts_at",
+                f"WITH pattern (starts_at, ends_at, claim_until, book_by) AS (VALUES {pattern}) "
+                "INSERT INTO slot (service, provider, member, starts_at, ends_at, claim_until, book_by, "
+                "capacity, booked, is_closed) SELECT s.id, s.provider, ms.member, pattern.starts_at, "
+                "pattern.ends_at, pattern.claim_until, pattern.book_by, s.capacity, 0, false "
+                "FROM service s JOIN team_member_service ms ON ms.service = s.id CROSS JOIN pattern "
+                f"WHERE s.id IN ({', '.join('?' for _ in chunk)}) "
+                "ORDER BY s.id, pattern.starts_at, ms.member",
                 values + chunk,
             )
-            count += len(chunk) * len(times)
+            count += sum(team_size[service_id] for service_id in chunk) * len(times)
     return count

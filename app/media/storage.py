@@ -29,6 +29,11 @@ def image_src(key: str, width: int) -> str:
     return image_url(key, min(640, width))
 
 
+def portrait_src(key: str, width: int) -> str:
+    """A team member's photo at its smallest width: avatars are shown small."""
+    return image_url(key, variant_widths(width)[0])
+
+
 def image_srcset(key: str, width: int) -> str:
     return ", ".join(f"{image_url(key, w)} {w}w" for w in variant_widths(width))
 

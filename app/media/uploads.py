@@ -60,9 +60,18 @@ def load_upload(data: bytes, name: str) -> Image.Image:
     return upright.convert("RGBA" if upright.mode in ("RGBA", "LA", "PA") else "RGB")
 
 
-def store_upload(store: MediaStore, data: bytes, name: str) -> StoredImage:
-    """Check an upload and store its variants; any picture the encoder can't take is refused."""
+PORTRAIT_SIDE = 640  # team members' photos: square, as large as the biggest avatar needs
+
+
+def store_upload(store: MediaStore, data: bytes, name: str, *, portrait: bool = False) -> StoredImage:
+    """Check an upload and store its variants; any picture the encoder can't take is refused.
+
+    A ``portrait`` is cropped to its centre square (faces are rarely at the edges) first.
+    """
     image = load_upload(data, name)
+    if portrait:
+        side = min(min(image.size), PORTRAIT_SIDE)
+        image = ImageOps.fit(image, (side, side), Image.Resampling.LANCZOS)
     try:
         return store.save(image)
     except (OSError, ValueError) as exc:

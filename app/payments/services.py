@@ -584,6 +584,36 @@ async def cancel_by_provider(
     await refunds_send(config=config, refund_ids=refund_ids, now=now)
 
 
+async def member_bookings_cancel(
+    *, config: PaymentConfig, provider_id: int, member_id: int, reason: str, now: datetime
+) -> int:
+    """Cancel every upcoming booking of one team member as the provider, each refunded in full.
+
+    Holds are let go (nothing was paid yet). Returns how many paid bookings were cancelled.
+    """
+    upcoming = await Booking.select(Booking.public_id, Booking.status, Booking.resident).where(
+        Booking.provider == provider_id,
+        Booking.member == member_id,
+        Booking.ends_at > now,
+        Booking.status.is_in([Status.held.value, Status.confirmed.value]),
+    )
+    cancelled = 0
+    for booking in upcoming:
+        try:
+            if booking["status"] == Status.held.value:
+                await booking_services.booking_release(
+                    resident_id=booking["resident"], public_id=booking["public_id"], now=now
+                )
+                continue
+            await cancel_by_provider(
+                config=config, provider_id=provider_id, public_id=booking["public_id"], reason=reason, now=now
+            )
+            cancelled += 1
+        except ConflictError:
+            continue  # paid, redeemed or cancelled meanwhile: the page shows what is left
+    return cancelled
+
+
 async def close_day(*, config: PaymentConfig, now: datetime, **day) -> int:
     """Close a day (see booking.services.day_set_closed); cancelled bookings are refunded in full."""
     refund_ids: list[int] = []

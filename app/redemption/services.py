@@ -50,6 +50,7 @@ class Redeemable:
     service: str
     starts_at: datetime
     ends_at: datetime
+    member: str | None  # who on the team has the visit (None: nobody assigned yet)
 
     @property
     def code_display(self) -> str:
@@ -80,6 +81,7 @@ async def code_lookup(
             Booking.redeemed_at,
             Booking.resident.display_name,
             Booking.service.name,
+            Booking.member.name,
         )
         .where(Booking.redemption_code == code)
         .first()
@@ -110,6 +112,7 @@ async def code_lookup(
         service=row["service.name"],
         starts_at=row["starts_at"],
         ends_at=row["ends_at"],
+        member=row["member.name"],
     )
 
 

@@ -11,7 +11,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 from markupsafe import Markup
 
-from app.media.storage import image_src, image_srcset
+from app.media.storage import image_src, image_srcset, portrait_src
 from app.redemption.codes import grouped
 from app.redemption.rules import may_undo, undo_deadline
 from app.settings import PROJECT_ROOT, Settings
@@ -70,6 +70,7 @@ def template_config(settings: Settings, assets: StaticAssets) -> TemplateConfig:
             flashes=flashes,
             image_src=image_src,
             image_srcset=image_srcset,
+            portrait_src=portrait_src,
             timedelta=lambda days: timedelta(days=days),
             redeem_qr=redeem_qr,
             may_undo=may_undo,

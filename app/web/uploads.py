@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import anyio
 from litestar.datastructures import UploadFile
 
@@ -16,8 +18,10 @@ def posted_files(form, name: str) -> list[UploadFile]:
     return [item for item in form.getall(name, []) if isinstance(item, UploadFile) and item.filename]
 
 
-async def store_uploads(store: MediaStore, files: list[UploadFile]) -> tuple[list[StoredImage], list[str]]:
-    """Store every usable picture; the rest come back as messages naming the file."""
+async def store_uploads(
+    store: MediaStore, files: list[UploadFile], *, portrait: bool = False
+) -> tuple[list[StoredImage], list[str]]:
+    """Store every usable picture (square ``portrait``s); the rest come back as messages naming the file."""
     stored: list[StoredImage] = []
     errors: list[str] = []
     for upload in files:
@@ -25,7 +29,11 @@ async def store_uploads(store: MediaStore, files: list[UploadFile]) -> tuple[lis
         try:
             stored.append(
                 await anyio.to_thread.run_sync(
-                    store_upload, store, data, upload.filename, limiter=_image_work
+                    partial(store_upload, portrait=portrait),
+                    store,
+                    data,
+                    upload.filename,
+                    limiter=_image_work,
                 )
             )
         except ImageRejected as rejected:

@@ -45,6 +45,8 @@ SIGNED_IN_PAGES = [
     ("provider@example.com", "/dashboard/photos"),
     ("provider@example.com", "/dashboard/services"),
     ("provider@example.com", "/dashboard/services/new"),
+    ("provider@example.com", "/dashboard/team"),
+    ("provider@example.com", "/dashboard/team/new"),
     ("provider@example.com", "/dashboard/calendar"),
     ("provider@example.com", "/dashboard/today"),
     ("provider@example.com", "/dashboard/redeem"),
@@ -96,6 +98,12 @@ def _view_the_first(page, base: str, email: str, list_path: str, link_selector: 
     page.goto(f"{base}{list_path}")
     page.locator(link_selector).first.click()
     page.wait_for_load_state()
+
+
+def test_a_team_members_page_has_no_accessibility_violations(live_server, phone):
+    _view_the_first(phone, live_server.url, "provider@example.com", "/dashboard/team", ".team-member h2 a")
+    assert "/dashboard/team/" in phone.url
+    assert _violations(phone) == []
 
 
 def test_paid_booking_pages_have_no_accessibility_violations(live_server, phone):

@@ -7,7 +7,7 @@ from app.booking.services import HoldRequest, booking_hold
 from app.booking.tables import Slot
 from app.catalog.tables import Provider, ProviderPhoto, Service
 from app.media.uploads import MAX_UPLOAD_BYTES
-from tests.factories import category, make_account, make_listed_provider, neighbourhood
+from tests.factories import MADRID, category, make_account, make_listed_provider, neighbourhood
 from tests.http.conftest import csrf_token, log_in, post_form
 from tests.unit.media.test_uploads import jpeg_with_gps, png_header_only
 
@@ -184,6 +184,7 @@ async def test_a_service_never_booked_can_be_deleted_and_a_booked_one_only_archi
             neighbourhood_id=(await neighbourhood("L'Eixample"))["id"],
         ),
         now=clock.now(),
+        zone=MADRID,
         hold_minutes=10,
     )
     listing = await client.get("/dashboard/services")

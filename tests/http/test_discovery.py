@@ -135,7 +135,12 @@ async def test_the_provider_page_shows_what_a_resident_needs_to_decide(client):
     assert "Thanks!" in text
     assert '<meter min="0" max="1" value="1"' in text
     assert '<link rel="canonical" href="http://cityloop.test/providers/fontaneria-russafa">' in text
-    assert re.search(r'<li class="day-free">\s*<span class="day-name">Mon</span>', text)
+    # Monday is free, and its day opens that day's times of the first service.
+    assert re.search(
+        r'<li class="day-free">\s*<a href="/providers/fontaneria-russafa/book/[0-9a-f]{12}\?day=2026-11-23">'
+        r'\s*<span class="day-name">Mon</span>',
+        text,
+    )
     services = text.split('id="services-title"')[1].split("</section>")[0]
     assert services.count('href="/providers/fontaneria-russafa/book/') == 2  # each service can be booked
 

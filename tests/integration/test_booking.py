@@ -53,6 +53,7 @@ async def hold(
             **request,
         ),
         now=now,
+        zone=MADRID,
         hold_minutes=HOLD,
     )
 
@@ -267,6 +268,7 @@ async def test_rescheduling_moves_the_seat_while_cancelling_is_free(database_url
             public_id=public_id,
             starts_at=slot["starts_at"],
             now=TEST_NOW,
+            zone=MADRID,
             policy=STANDARD_POLICY,
         )
     await services.booking_reschedule(
@@ -274,6 +276,7 @@ async def test_rescheduling_moves_the_seat_while_cancelling_is_free(database_url
         public_id=public_id,
         starts_at=target["starts_at"],
         now=TEST_NOW,
+        zone=MADRID,
         policy=STANDARD_POLICY,
     )
     row = await booking(public_id)
@@ -285,6 +288,7 @@ async def test_rescheduling_moves_the_seat_while_cancelling_is_free(database_url
             public_id=public_id,
             starts_at=slot["starts_at"],
             now=target["starts_at"] - timedelta(hours=3),
+            zone=MADRID,
             policy=STANDARD_POLICY,
         )
 
@@ -303,6 +307,7 @@ async def test_a_reschedule_to_a_taken_time_changes_nothing(database_url):
             public_id=mine,
             starts_at=target["starts_at"],
             now=TEST_NOW,
+            zone=MADRID,
             policy=STANDARD_POLICY,
         )
     assert (await booking(mine))["slot"] == slot["id"] and await booked(slot["id"]) == 1

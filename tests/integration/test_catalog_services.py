@@ -117,7 +117,10 @@ async def test_services_are_created_and_edited_with_their_slots(database_url):
     assert len(public_id) == 12 and created["position"] == 1
     assert await slot_count(provider, service=created["id"]) == WEEKDAYS_IN_WINDOW * 3  # 09:00, 12:00, 15:00
     capacity_two = replace(details, capacity=2, name="Fix two taps")
-    await services.service_update(provider, public_id, capacity_two, now=TEST_NOW, zone=MADRID)
+    with pytest.raises(DomainError, match="one team member for one customer"):  # a home takes one visit
+        await services.service_update(provider, public_id, capacity_two, now=TEST_NOW, zone=MADRID)
+    a_class = replace(capacity_two, location=ServiceLocation.provider_premises)
+    await services.service_update(provider, public_id, a_class, now=TEST_NOW, zone=MADRID)
     assert {
         row["capacity"] for row in await Slot.select(Slot.capacity).where(Slot.service == created["id"])
     } == {2}
@@ -311,6 +314,7 @@ async def _hold(resident_id: int, provider_slug: str, service: dict, starts_at: 
         resident_id=resident_id,
         request=HoldRequest(provider_slug, service["public_id"], starts_at),
         now=TEST_NOW,
+        zone=MADRID,
         hold_minutes=10,
     )
 

@@ -13,6 +13,7 @@ from app.demo.loader import DemoRefusedError, load_demo_city
 from app.payments.tables import Payment, Refund
 from app.redemption.tables import RedemptionLog
 from app.reviews.tables import Review, ReviewReport
+from app.team.tables import TeamMember, TeamMemberService
 from tests.conftest import TEST_NOW, production_settings_for
 from tests.factories import GENEROUS
 
@@ -56,7 +57,7 @@ async def test_the_demo_city_can_be_searched_filtered_and_booked_ahead(settings)
     assert rated.cards[0].rating.count > 1  # a single perfect review does not top the list
     page = await provider_profile("fontaneria-russafa", now=TEST_NOW, zone=zone)
     assert page.rating.count == sum(page.stars.values()) > 0
-    assert any(day.free_slots for day in page.days) and page.hours
+    assert any(day.free_times for day in page.days) and page.hours
 
 
 async def test_the_demo_city_is_never_loaded_into_a_non_empty_database(settings):
@@ -125,3 +126,34 @@ async def test_demo_reviews_of_real_visits_and_ratings_that_add_up(settings):
                 len(approved),
                 sum(r["stars"] for r in approved),
             )
+
+
+async def test_the_demo_city_has_teams_and_nobody_is_booked_twice_at_once(settings):
+    await load_demo_city(settings, now=TEST_NOW)
+    teams = {}
+    for row in await TeamMember.select(TeamMember.provider.name, TeamMember.name):
+        teams.setdefault(row["provider.name"], []).append(row["name"])
+    assert await TeamMember.count() >= await Provider.count()  # everyone has at least its owner
+    assert teams["Fontanería Russafa"] == ["Javier Soler", "Marta Ibáñez"]
+    assert len(teams["Peluquería Carmen"]) == 4 and len([t for t in teams.values() if len(t) > 1]) == 6
+    assert await Slot.count().where(Slot.member.is_null()) == 0
+    live = await Booking.select(Booking.member, Booking.slot, Booking.starts_at, Booking.claim_until).where(
+        Booking.status.is_in(["held", "confirmed", "redeemed"])
+    )
+    assert live and all(row["member"] is not None for row in live)
+    for n, first in enumerate(live):
+        for second in live[n + 1 :]:
+            if first["member"] == second["member"] and first["slot"] != second["slot"]:
+                assert (
+                    first["claim_until"] <= second["starts_at"] or second["claim_until"] <= first["starts_at"]
+                )
+    # Marta does drains but not taps: the tap's times are Javier's alone.
+    tap = (
+        await Service.select(Service.id)
+        .where(Service.name == "Fix a leaking tap", Service.provider.name == "Fontanería Russafa")
+        .first()
+    )
+    doers = await TeamMemberService.select(TeamMemberService.member.name).where(
+        TeamMemberService.service == tap["id"]
+    )
+    assert [row["member.name"] for row in doers] == ["Javier Soler"]

@@ -10,6 +10,8 @@ from app.catalog.hours import (
     Interval,
     day_problem,
     format_minutes,
+    intersect,
+    member_service_hours,
     parse_time,
     weekly_summary,
 )
@@ -52,3 +54,31 @@ def test_the_weekly_summary_lists_every_day():
     assert summary[5] == ("Saturday", "10:00–14:00")
     assert summary[6] == ("Sunday", "Closed")
     assert format_minutes(1440) == "24:00"
+
+
+MORNING = Interval(0, 9 * 60, 14 * 60)
+AFTERNOON = Interval(0, 16 * 60, 20 * 60)
+
+
+def test_two_schedules_meet_only_where_both_are_open():
+    assert intersect([MORNING, AFTERNOON], [Interval(0, 12 * 60, 18 * 60)]) == [
+        Interval(0, 12 * 60, 14 * 60),
+        Interval(0, 16 * 60, 18 * 60),
+    ]
+    assert intersect([MORNING], [Interval(1, 9 * 60, 14 * 60)]) == []  # another day
+    assert intersect([MORNING], [Interval(0, 14 * 60, 16 * 60)]) == []  # touching is not open
+
+
+def test_who_follows_the_business_works_whenever_the_service_is_offered():
+    business = [MORNING]
+    evenings = [Interval(0, 18 * 60, 22 * 60)]
+    assert member_service_hours(business=business, service_own=[], member_own=[]) == business
+    assert member_service_hours(business=business, service_own=evenings, member_own=[]) == evenings
+
+
+def test_own_hours_replace_the_business_hours_and_a_service_narrows_them():
+    own = [Interval(5, 9 * 60, 13 * 60), AFTERNOON]  # Saturdays too, though the business is closed
+    assert member_service_hours(business=[MORNING], service_own=[], member_own=own) == sorted(own)
+    assert member_service_hours(
+        business=[MORNING], service_own=[Interval(0, 17 * 60, 22 * 60)], member_own=own
+    ) == [Interval(0, 17 * 60, 20 * 60)]
