@@ -26,8 +26,9 @@ from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 from app.sqlite_engine import ReusedConnectionSQLiteEngine
 
-# Seconds a writer waits for SQLite's lock before giving up with "database is locked".
-SQLITE_BUSY_TIMEOUT_SECONDS = 10
+# Seconds a write on SQLite waits in all for its turn (this worker's, the other workers', then
+# SQLite's write lock) before it gives up and the visitor is asked to try again (503, Retry-After).
+WRITE_DEADLINE_SECONDS = 5
 _SQLITE_UNIQUE_CODES = {sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY}
 
 _engine: Engine | None = None
@@ -68,10 +69,10 @@ def sqlite_path(database_url: str) -> Path | None:
     return Path(unquote(parts.path[1:] if parts.path.startswith("/") else parts.path))
 
 
-def engine_from_url(database_url: str) -> Engine:
+def engine_from_url(database_url: str, *, write_deadline_seconds: float = WRITE_DEADLINE_SECONDS) -> Engine:
     path = sqlite_path(database_url)
     if path is not None:
-        return CitySQLiteEngine(path=str(path), timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
+        return CitySQLiteEngine(path=str(path), write_deadline_seconds=write_deadline_seconds)
     return CityPostgresEngine(config={"dsn": database_url})
 
 
@@ -201,6 +202,22 @@ def instant_from_db(value: datetime | str) -> datetime:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+async def database_takes_writes(timeout_seconds: float = 0.5) -> bool:
+    """Whether a write could start now: SQLite's write lock is free within ``timeout_seconds``
+    (taken and let go at once), or the PostgreSQL server is a primary that accepts writes."""
+    engine = current_engine()
+    if isinstance(engine, ReusedConnectionSQLiteEngine):
+        return await engine.writes_available(deadline_seconds=timeout_seconds)
+    try:
+        async with asyncio.timeout(timeout_seconds):
+            rows = await engine.run_ddl(
+                "SELECT NOT pg_is_in_recovery() AND current_setting('transaction_read_only') = 'off' AS ok"
+            )
+    except Exception:  # a health check reports any failure as "cannot write"
+        return False
+    return bool(rows) and rows[0]["ok"] is True
 
 
 async def database_is_reachable(timeout_seconds: float = 3.0) -> bool:

@@ -131,7 +131,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
     clock = clock or SystemClock()
     views = ViewCounter(settings.city.zone)
     payments = PaymentConfig.from_settings(settings)
-    database.bind(database.engine_from_url(settings.database_url))
+    database.bind(
+        database.engine_from_url(
+            settings.database_url, write_deadline_seconds=settings.database_write_deadline_seconds
+        )
+    )
     assets = StaticAssets(watch=not settings.is_production)
     settings.media_root.mkdir(parents=True, exist_ok=True)
     media = create_static_files_router(

@@ -61,6 +61,8 @@ class Settings:
     login_window_minutes: int = 15
     # PostgreSQL connections each worker keeps open; 0 opens one per query instead.
     database_pool_size: int = 10
+    # SQLite: how long a write waits for the lock before the visitor gets "busy, try again".
+    database_write_deadline_seconds: int = 5
     # How long a held time waits for payment before it goes back on sale.
     hold_minutes: int = 10
     # The platform's commission on what residents pay, in basis points (1000 = 10 %).
@@ -141,6 +143,7 @@ class Settings:
             login_max_failures=_whole_number(get, "LOGIN_MAX_FAILURES", 10),
             login_window_minutes=_whole_number(get, "LOGIN_WINDOW_MINUTES", 15),
             database_pool_size=_whole_number(get, "DATABASE_POOL_SIZE", 10, minimum=0),
+            database_write_deadline_seconds=_whole_number(get, "DATABASE_WRITE_DEADLINE_SECONDS", 5),
             hold_minutes=_whole_number(get, "HOLD_MINUTES", 10),
             commission_basis_points=_percent_in_basis_points(get, "COMMISSION_PERCENT", "10"),
         )

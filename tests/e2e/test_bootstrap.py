@@ -70,7 +70,7 @@ def _run_env(database_url: str, tmp_path, port: int, stripe_port: int) -> dict[s
 
 def _check_the_site(port: int) -> None:
     base = f"http://127.0.0.1:{port}"
-    assert httpx.get(f"{base}/healthz").json() == {"status": "ok", "database": "ok"}
+    assert httpx.get(f"{base}/healthz").json() == {"status": "ok", "database": "ok", "writes": "ok"}
     home = httpx.get(base)
     assert "Fontanería Russafa" in home.text and "(36)" in home.text
     with httpx.Client(base_url=base) as client:

@@ -170,7 +170,7 @@ async def test_https_responses_add_hsts_and_production_cookies_are_secure(tmp_pa
 async def test_health_is_ok_when_the_database_answers(client):
     response = await client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "writes": "ok"}
     assert "set-cookie" not in response.headers
 
 
@@ -182,7 +182,11 @@ async def test_health_is_503_when_the_database_is_unreachable(tmp_path, clock, u
     async with browser(create_app(settings, clock=clock)) as client:
         response = await client.get("/healthz")
         assert response.status_code == 503
-        assert response.json() == {"status": "unavailable", "database": "unreachable"}
+        assert response.json() == {
+            "status": "unavailable",
+            "database": "unreachable",
+            "writes": "unavailable",
+        }
         page = await client.get("/", headers={"cookie": "cityloop_session=whatever"})
         assert page.status_code == 503
         assert "Cityloop is busy right now" in page.text

@@ -1,6 +1,7 @@
 """The database layer on both engines: real migrations, unique indexes, transactions, health."""
 
 import asyncio
+import sqlite3
 
 import pytest
 
@@ -80,3 +81,42 @@ async def test_the_health_check_sees_an_unreachable_database(tmp_path):
     assert not await database.database_is_reachable()
     database.bind(database.engine_from_url("postgresql://nobody@127.0.0.1:1/nothing"))
     assert not await database.database_is_reachable(timeout_seconds=2)
+
+
+async def test_the_health_check_sees_whether_writes_can_start(database_url):
+    assert await database.database_takes_writes()
+    if not database.is_sqlite():
+        return  # PostgreSQL: a primary takes writes; nothing outside can hold a database-wide lock
+    outsider = sqlite3.connect(database.sqlite_path(database_url), isolation_level=None)
+    try:
+        outsider.execute("BEGIN IMMEDIATE")
+        assert not await database.database_takes_writes(timeout_seconds=0.2)
+        assert await database.database_is_reachable()  # reads still answer
+        outsider.execute("ROLLBACK")
+        assert await database.database_takes_writes()
+    finally:
+        outsider.close()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # PostgreSQL waits on its server
+async def test_single_statements_and_transactions_wait_for_an_outside_lock_then_write(database_url):
+    """An outside lock is waited for off the loop's thread (a busy wait on it would keep the
+    outsider, on this same thread, from ever letting go); the writes go in once it is let go."""
+    outsider = sqlite3.connect(database.sqlite_path(database_url), isolation_level=None)
+    row = {"display_name": "A", "password_hash": "!", "role": "resident", "created_at": TEST_NOW}
+    try:
+        outsider.execute("BEGIN IMMEDIATE")
+        single = asyncio.ensure_future(UserAccount.insert(UserAccount(email="single@example.com", **row)))
+
+        async def in_transaction() -> None:
+            async with database.transaction():
+                await UserAccount.insert(UserAccount(email="txn@example.com", **row))
+
+        transaction = asyncio.create_task(in_transaction())
+        await asyncio.sleep(0.1)
+        assert not single.done() and not transaction.done()
+        outsider.execute("ROLLBACK")
+        await asyncio.gather(single, transaction)
+    finally:
+        outsider.close()
+    assert await UserAccount.count() == 2
