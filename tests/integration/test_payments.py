@@ -18,7 +18,15 @@ from app.shared.errors import ConflictError, DomainError
 from tests.conftest import TEST_NOW
 from tests.factories import make_account
 from tests.integration.test_booking import booked, hold, residents, setup_provider
-from tests.stripe_helpers import CARD_3DS, CARD_DECLINED, authenticate, charge_then_crash, pay
+from tests.stripe_helpers import (
+    ATTEMPT_RECORDED,
+    CARD_3DS,
+    CARD_DECLINED,
+    authenticate,
+    charge_then_crash,
+    pay,
+    pay_then_crash,
+)
 
 
 async def booking_row(public_id: str) -> dict:
@@ -167,7 +175,7 @@ async def test_reconciliation_confirms_a_payment_the_server_died_before_recordin
 async def test_reconciliation_ends_attempts_that_never_reached_stripe(database_url, config):
     _, slot, service, (resident,) = await held_booking()
     public_id = await hold(resident, service, slot)
-    await payments._start_attempt(config, await booking_row(public_id), TEST_NOW)  # then the process died
+    await pay_then_crash(config, await booking_row(public_id), TEST_NOW, ATTEMPT_RECORDED)
     report = await payments.payments_reconcile(config=config, now=TEST_NOW + timedelta(minutes=11))
     assert report.payments_changed == 1
     (payment,) = await payment_rows(public_id)
