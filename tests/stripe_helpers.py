@@ -83,6 +83,23 @@ def events_for(localstripe_url: str, secret_key: str, intent_id: str) -> list[di
         params = {"limit": 100, "starting_after": page["data"][-1]["id"]}
 
 
+def intents_for(localstripe_url: str, secret_key: str, booking_public_id: str) -> dict[str, str]:
+    """Every PaymentIntent Stripe holds for one booking (id -> status), read from Stripe itself."""
+    found, params = {}, {"limit": 100}
+    while True:
+        listing = httpx.get(
+            f"{localstripe_url}/v1/payment_intents", params=params, auth=(secret_key, ""), timeout=5
+        )
+        listing.raise_for_status()
+        page = listing.json()
+        found |= {
+            i["id"]: i["status"] for i in page["data"] if i["metadata"].get("booking") == booking_public_id
+        }
+        if not page.get("has_more") or not page["data"]:
+            return found
+        params = {"limit": 100, "starting_after": page["data"][-1]["id"]}
+
+
 def signed(event: dict, secret: str, at: int | None = None) -> tuple[bytes, str]:
     """The body and Stripe-Signature header of a webhook delivery (Stripe's v1 scheme)."""
     payload = json.dumps(event).encode()
