@@ -26,25 +26,38 @@ async def pay(config, resident_id: int, public_id: str, now, card: str = CARD_OK
     )
 
 
+# Where a server can die inside payment_submit, in order.
+ATTEMPT_RECORDED = "the attempt recorded, Stripe never reached"
+INTENT_CREATED = "the PaymentIntent created at Stripe, its id never recorded"
+INTENT_RECORDED = "the PaymentIntent id recorded, never confirmed"
+CHARGED = "charged at Stripe, the success never recorded"
+CRASH_POINTS = (ATTEMPT_RECORDED, INTENT_CREATED, INTENT_RECORDED, CHARGED)
+
+
+async def pay_then_crash(config, booking: dict, now, crash_at: str, card: str = CARD_OK) -> dict:
+    """The state a crash at ``crash_at`` leaves behind: the same steps payment_submit takes (the
+    same idempotency keys), stopping where the process dies. Returns the attempt as recorded."""
+    method = await config.gateway.test_card(card)
+    payment = await payments._start_attempt(config, booking, now, payment_method=method)
+    if crash_at != ATTEMPT_RECORDED:
+        intent = await payments._intent_create(config, payment)
+        assert intent.status == "requires_confirmation"
+        if crash_at != INTENT_CREATED:
+            await Payment.update({Payment.stripe_payment_intent: intent.id}).where(
+                Payment.id == payment["id"]
+            )
+        if crash_at == CHARGED:
+            confirmed = await config.gateway.confirm_intent(intent.id, idempotency_key=f"crash-{intent.id}")
+            assert confirmed.status == "succeeded"
+    row = await Payment.select().where(Payment.id == payment["id"]).first()
+    assert row["status"] == PaymentStatus.starting.value  # whatever Stripe has, we don't know yet
+    return row
+
+
 async def charge_then_crash(config, booking: dict, now, card: str = CARD_OK) -> str:
-    """The state a crash leaves behind: the attempt recorded and charged at Stripe, the success
-    never written down (the process died between Stripe's answer and our record). The same steps
-    payment_submit takes, stopping where the crash happens. Returns the PaymentIntent id."""
-    payment_id, attempt = await payments._start_attempt(config, booking, now)
-    intent = await config.gateway.create_intent(
-        amount_cents=booking["price_cents"],
-        currency=config.currency,
-        payment_method=await config.gateway.test_card(card),
-        booking_public_id=booking["public_id"],
-        payment_id=payment_id,
-        idempotency_key=f"cityloop-{booking['public_id']}-{attempt}",
-    )
-    await Payment.update({Payment.stripe_payment_intent: intent.id}).where(Payment.id == payment_id)
-    confirmed = await config.gateway.confirm_intent(intent.id, idempotency_key=f"crash-{intent.id}")
-    assert confirmed.status == "succeeded"
-    row = await Payment.select(Payment.status).where(Payment.id == payment_id).first()
-    assert row["status"] == PaymentStatus.starting.value  # Stripe has the money; we don't know yet
-    return intent.id
+    """The attempt recorded and charged at Stripe, the success never written down (the process
+    died between Stripe's answer and our record). Returns the PaymentIntent id."""
+    return (await pay_then_crash(config, booking, now, CHARGED, card))["stripe_payment_intent"]
 
 
 def authenticate(localstripe_url: str, intent_id: str, client_secret: str, *, success: bool = True) -> None:
@@ -67,6 +80,23 @@ def events_for(localstripe_url: str, secret_key: str, intent_id: str) -> list[di
         events += [event for event in page["data"] if event["data"]["object"].get("id") == intent_id]
         if not page.get("has_more") or not page["data"]:
             return events
+        params = {"limit": 100, "starting_after": page["data"][-1]["id"]}
+
+
+def intents_for(localstripe_url: str, secret_key: str, booking_public_id: str) -> dict[str, str]:
+    """Every PaymentIntent Stripe holds for one booking (id -> status), read from Stripe itself."""
+    found, params = {}, {"limit": 100}
+    while True:
+        listing = httpx.get(
+            f"{localstripe_url}/v1/payment_intents", params=params, auth=(secret_key, ""), timeout=5
+        )
+        listing.raise_for_status()
+        page = listing.json()
+        found |= {
+            i["id"]: i["status"] for i in page["data"] if i["metadata"].get("booking") == booking_public_id
+        }
+        if not page.get("has_more") or not page["data"]:
+            return found
         params = {"limit": 100, "starting_after": page["data"][-1]["id"]}
 
 

@@ -64,7 +64,9 @@ class BookingMoney:
 
     @property
     def in_flight(self) -> bool:
-        return any(p.status.in_flight and p.stripe_payment_intent for p in self.payments)
+        """A payment is unfinished, even one whose PaymentIntent was never recorded (its request
+        may have died): the page asks the payment services to bring it up to date."""
+        return any(p.status.in_flight for p in self.payments)
 
 
 async def booking_money(booking_id: int) -> BookingMoney:

@@ -82,6 +82,8 @@ async def payment_status(
     if not wants_fragment(request):
         return Redirect(f"/bookings/{view.public_id}", status_code=303)
     outcome = await payment_services.payment_refresh(config=payments, booking_id=view.id, now=clock.now())
+    if outcome is not None and outcome.status is PaymentStatus.failed:
+        flash(request, outcome.message or payment_services.DECLINED_FALLBACK, "error")
     if outcome is None or outcome.status in (PaymentStatus.succeeded, PaymentStatus.failed):
         return Response(b"", status_code=200, headers={"hx-refresh": "true", **PRIVATE})
     return Template("booking/_payment_processing.html", context={"booking": view}, headers=PRIVATE)

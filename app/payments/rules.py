@@ -4,6 +4,7 @@ booking, the refund guard and the ledger."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import Enum
 
@@ -43,6 +44,42 @@ def status_from_intent(intent_status: str) -> PaymentStatus:
 def may_change(current: PaymentStatus, new: PaymentStatus) -> bool:
     """A payment never leaves succeeded or failed: late or repeated news can't rewrite them."""
     return current != new and current not in (PaymentStatus.succeeded, PaymentStatus.failed)
+
+
+# A request creates and confirms its PaymentIntent within this (it normally takes a second). An
+# attempt still starting after it has lost its request (a crash) and is given up. A request slower
+# than this loses its attempt safely: the writes are conditional, and Stripe decides between its
+# confirm and our cancel. The reconciler also leaves anything younger to the request handling it.
+REQUEST_GRACE = timedelta(seconds=60)
+# 3-D Secure still unanswered this long after the hold ended is given up; until then an answer can
+# still confirm the booking late if the time is free.
+AUTHENTICATION_GRACE = timedelta(minutes=20)
+
+
+def attempt_busy(*, status: PaymentStatus, updated_at: datetime, now: datetime) -> bool:
+    """A request is still creating or confirming this attempt: leave it to that request."""
+    return status is PaymentStatus.starting and now - updated_at < REQUEST_GRACE
+
+
+def attempt_abandoned(
+    *,
+    status: PaymentStatus,
+    updated_at: datetime,
+    held_until: datetime,
+    now: datetime,
+    paying_again: bool = False,
+) -> bool:
+    """Whether to give up an unfinished attempt whose PaymentIntent is in ``status`` (Stripe's state
+    in our terms): cancel it at Stripe, where it is still unconfirmed, and close it.
+
+    ``paying_again``: the resident pressed Pay again, so an unanswered bank check is let go at once.
+    Processing payments can't be cancelled: Stripe finishes them.
+    """
+    if status is PaymentStatus.starting:
+        return not attempt_busy(status=status, updated_at=updated_at, now=now)
+    if status is PaymentStatus.requires_action:
+        return paying_again or now >= held_until + AUTHENTICATION_GRACE
+    return False
 
 
 class Settlement(str, Enum):

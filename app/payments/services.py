@@ -8,10 +8,11 @@ order and as often as they like: it locks the booking, and changes nothing it ha
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from app import database
 from app.booking import services as booking_services
@@ -20,6 +21,7 @@ from app.booking.state import Status
 from app.booking.tables import Booking
 from app.payments.gateway import (
     CardDeclined,
+    GatewayError,
     GatewayRefused,
     GatewayUnavailable,
     Intent,
@@ -27,9 +29,12 @@ from app.payments.gateway import (
     StripeRefund,
 )
 from app.payments.rules import (
+    REQUEST_GRACE,
     PaymentStatus,
     RefundRefused,
     Settlement,
+    attempt_abandoned,
+    attempt_busy,
     check_refund,
     may_change,
     settlement_for,
@@ -53,6 +58,7 @@ PAYMENT_UNKNOWN = (
     "confirmed within a few minutes; otherwise try again."
 )
 DECLINED_FALLBACK = "The payment did not go through. Try again or use another card."
+PAYMENT_INTERRUPTED = "Your last payment didn't finish, and your card was not charged. Please pay again."
 LATE_AND_TAKEN = (
     "Your payment arrived after your hold had ended and someone else had booked the time, "
     "so we refunded it in full."
@@ -65,13 +71,6 @@ PAID_TWICE = "This booking had already been paid, so this second payment was ref
 PAID_AFTER_CANCEL = "This booking was no longer active when the payment arrived, so it was refunded in full."
 PROVIDER_CANCELLED = "Cancelled by the provider: full refund."
 RESIDENT_CANCELLED = "Cancelled by the resident: {percent}% refunded under the cancellation policy."
-
-# The reconciler leaves fresh payments to the request that is handling them.
-RECONCILE_AFTER = timedelta(minutes=1)
-# A payment recorded without a PaymentIntent after this long never reached Stripe's confirm step.
-ABANDONED_AFTER = timedelta(minutes=10)
-# 3-D Secure left unfinished this long after the hold ended is cancelled at Stripe.
-AUTHENTICATION_GIVEN_UP_AFTER = timedelta(minutes=30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,25 +121,18 @@ async def payment_submit(
     """Charge the card Stripe.js collected for a held booking.
 
     The attempt is recorded before Stripe hears of it, and its PaymentIntent id before it is
-    confirmed, so whatever fails (the network, this process) the reconciler can finish the job.
+    confirmed, so whatever fails (the network, this process) the attempt can be finished later:
+    an intent is only ever confirmed once its id is recorded.
     """
     booking = (
         await Booking.select().where(Booking.public_id == public_id, Booking.resident == resident_id).first()
     )
     if booking is None:
         raise NotFoundError(booking_services.NOT_YOURS)
-    payment_id, attempt = await _start_attempt(config, booking, now)
-    gateway = config.gateway
-    key = f"cityloop-{public_id}-{attempt}"
+    payment = await _start_attempt(config, booking, now, payment_method=payment_method)
+    payment_id, gateway = payment["id"], config.gateway
     try:
-        intent = await gateway.create_intent(
-            amount_cents=booking["price_cents"],
-            currency=config.currency,
-            payment_method=payment_method,
-            booking_public_id=public_id,
-            payment_id=payment_id,
-            idempotency_key=key,
-        )
+        intent = await _intent_create(config, payment)
     except (GatewayUnavailable, GatewayRefused, CardDeclined) as error:
         # Nothing was confirmed, so nothing was charged: this attempt is over.
         await _finish_attempt(payment_id, PaymentStatus.failed, now, PAYMENT_UNAVAILABLE)
@@ -148,13 +140,19 @@ async def payment_submit(
         raise DomainError(PAYMENT_UNAVAILABLE) from error
     recorded = (
         await Payment.update({Payment.stripe_payment_intent: intent.id, Payment.updated_at: now})
-        .where(Payment.id == payment_id, Payment.status == PaymentStatus.starting.value)
+        .where(
+            Payment.id == payment_id,
+            Payment.status == PaymentStatus.starting.value,
+            Payment.stripe_payment_intent.is_null(),
+        )
         .returning(Payment.id)
     )
-    if not recorded:  # the reconciler gave up on this attempt meanwhile; don't charge now
-        raise DomainError(PAYMENT_UNAVAILABLE)
+    if not recorded:  # this request took so long that the attempt was given up: don't charge now
+        with contextlib.suppress(GatewayError):  # an intent nobody confirms never charges anyone
+            await _intent_cancel(gateway, intent.id)
+        raise DomainError(PAYMENT_INTERRUPTED)
     try:
-        intent = await gateway.confirm_intent(intent.id, idempotency_key=f"{key}-confirm")
+        intent = await gateway.confirm_intent(intent.id, idempotency_key=f"{_intent_key(payment)}-confirm")
     except CardDeclined as declined:
         outcome = await payment_settle(await _fetch_or(intent, gateway), config=config, now=now)
         raise DomainError(
@@ -179,9 +177,62 @@ async def _fetch_or(intent: Intent, gateway: StripeGateway) -> Intent:
         return intent
 
 
-async def _start_attempt(config: PaymentConfig, booking: dict, now: datetime) -> tuple[int, int]:
-    """Record a new payment attempt, unless the booking can't be paid or an attempt is under way."""
-    stale_authentication: list[str] = []
+def _intent_key(payment: dict) -> str:
+    return f"cityloop-{payment['booking.public_id']}-{payment['attempt']}"
+
+
+async def _intent_create(config: PaymentConfig, payment: dict) -> Intent:
+    """Create the attempt's PaymentIntent. Made again with the same arguments, Stripe replays the
+    first create (same idempotency key) and answers with the intent it made then."""
+    return await config.gateway.create_intent(
+        amount_cents=payment["amount_cents"],
+        currency=payment["currency"],
+        payment_method=payment["stripe_payment_method"],
+        booking_public_id=payment["booking.public_id"],
+        payment_id=payment["id"],
+        idempotency_key=_intent_key(payment),
+    )
+
+
+async def _intent_cancel(gateway: StripeGateway, intent_id: str) -> Intent:
+    """Cancel an unconfirmed PaymentIntent; if Stripe refuses, it finished meanwhile: say how."""
+    try:
+        return await gateway.cancel_intent(intent_id)
+    except GatewayRefused:
+        return await gateway.fetch_intent(intent_id)
+
+
+_UNFINISHED = [s.value for s in PaymentStatus if s.in_flight]
+
+
+async def _unfinished_attempts(*where) -> list[dict]:
+    """Unfinished attempts (oldest first) with what resolving them needs to know."""
+    return await (
+        Payment.select(
+            Payment.id,
+            Payment.attempt,
+            Payment.status,
+            Payment.stripe_payment_intent,
+            Payment.stripe_payment_method,
+            Payment.amount_cents,
+            Payment.currency,
+            Payment.updated_at,
+            Payment.booking.public_id,
+            Payment.booking.held_until,
+        )
+        .where(Payment.status.is_in(_UNFINISHED), *where)
+        .order_by(Payment.id)
+    )
+
+
+async def _start_attempt(
+    config: PaymentConfig, booking: dict, now: datetime, *, payment_method: str, resolved: bool = False
+) -> dict:
+    """Record a new payment attempt, unless the booking can't be paid or an attempt is under way.
+
+    An unfinished attempt that no request is working on any more (the server died, the bank's
+    check was left unanswered) is resolved with Stripe first, then the new attempt starts.
+    """
     try:
         async with database.transaction():
             await database.lock_row(Booking, booking["id"])
@@ -196,25 +247,26 @@ async def _start_attempt(config: PaymentConfig, booking: dict, now: datetime) ->
                 )
             if current["held_until"] <= now:
                 raise ConflictError(HOLD_ENDED)
-            attempts = await Payment.select(
-                Payment.attempt, Payment.status, Payment.stripe_payment_intent
-            ).where(Payment.booking == booking["id"])
+            attempts = await Payment.select(Payment.attempt, Payment.status, Payment.updated_at).where(
+                Payment.booking == booking["id"]
+            )
+            unfinished = False
             for attempt in attempts:
                 status = PaymentStatus(attempt["status"])
                 if status is PaymentStatus.succeeded:
                     raise ConflictError(ALREADY_PAID)
-                if status is PaymentStatus.requires_action:
-                    # The resident left 3-D Secure unfinished and tries again: end that attempt first.
-                    stale_authentication.append(attempt["stripe_payment_intent"])
-                elif status.in_flight:
-                    raise ConflictError(PAYMENT_UNDER_WAY)
-            if stale_authentication:
-                raise _EndAuthenticationFirst
+                if status.in_flight:
+                    if resolved or attempt_busy(status=status, updated_at=attempt["updated_at"], now=now):
+                        raise ConflictError(PAYMENT_UNDER_WAY)
+                    unfinished = True
+            if unfinished:
+                raise _ResolveFirst
             number = max((a["attempt"] for a in attempts), default=0) + 1
             row = await Payment.insert(
                 Payment(
                     booking=booking["id"],
                     attempt=number,
+                    stripe_payment_method=payment_method,
                     amount_cents=booking["price_cents"],
                     currency=config.currency,
                     status=PaymentStatus.starting.value,
@@ -222,65 +274,129 @@ async def _start_attempt(config: PaymentConfig, booking: dict, now: datetime) ->
                     updated_at=now,
                 )
             ).returning(Payment.id)
-            return row[0]["id"], number
-    except _EndAuthenticationFirst:
-        for intent_id in stale_authentication:
-            await _end_authentication(config, intent_id, now)
-        return await _start_attempt(config, booking, now)
+    except _ResolveFirst:
+        try:
+            for payment in await _unfinished_attempts(Payment.booking == booking["id"]):
+                await _attempt_resolve(config, payment, now, paying_again=True)
+        except (GatewayUnavailable, GatewayRefused) as error:
+            raise DomainError(PAYMENT_UNAVAILABLE) from error
+        return await _start_attempt(config, booking, now, payment_method=payment_method, resolved=True)
     except Exception as exc:
-        if database.is_unique_violation(exc):  # a simultaneous click took this attempt number
+        if database.is_unique_violation(exc):  # a simultaneous click started an attempt first
             raise ConflictError(PAYMENT_UNDER_WAY) from exc
         raise
+    return {
+        "id": row[0]["id"],
+        "attempt": number,
+        "stripe_payment_method": payment_method,
+        "amount_cents": booking["price_cents"],
+        "currency": config.currency,
+        "booking.public_id": booking["public_id"],
+    }
 
 
-class _EndAuthenticationFirst(Exception):
+class _ResolveFirst(Exception):
     pass
 
 
-async def _end_authentication(config: PaymentConfig, intent_id: str, now: datetime) -> None:
-    """Cancel a PaymentIntent waiting for 3-D Secure; if it succeeded meanwhile, record that."""
+async def _attempt_resolve(
+    config: PaymentConfig, payment: dict, now: datetime, *, paying_again: bool = False
+) -> PaymentOutcome | None:
+    """Bring one unfinished attempt (a row of ``_unfinished_attempts``) up to date with Stripe,
+    and give it up where the rules say so: cancelled at Stripe while unconfirmed, then closed.
+
+    Any number of requests and the reconciler may run this at once: every write is conditional,
+    so one of them closes the attempt, and Stripe decides between a confirm and a cancel.
+    Raises GatewayUnavailable or GatewayRefused when Stripe can't tell.
+    """
+    status = PaymentStatus(payment["status"])
+    if attempt_busy(status=status, updated_at=payment["updated_at"], now=now):
+        return await _outcome_of(payment["id"])
+    if payment["stripe_payment_intent"] is None:
+        await _attempt_close_unrecorded(config, payment, now)
+        return await _outcome_of(payment["id"])
+    intent = await config.gateway.fetch_intent(payment["stripe_payment_intent"])
+    failure = DECLINED_FALLBACK
+    if attempt_abandoned(
+        status=status_from_intent(intent.status),
+        updated_at=payment["updated_at"],
+        held_until=payment["booking.held_until"],
+        now=now,
+        paying_again=paying_again,
+    ):
+        intent, failure = await _intent_cancel(config.gateway, intent.id), PAYMENT_INTERRUPTED
+    return await payment_settle(intent, config=config, now=now, failure=failure)
+
+
+async def _attempt_close_unrecorded(config: PaymentConfig, payment: dict, now: datetime) -> None:
+    """Close an attempt whose request died before recording its PaymentIntent id. It charged no
+    one: an intent is confirmed only after its id is recorded. Then find the intent, if the create
+    reached Stripe, by replaying the create, and cancel it."""
+    closed = (
+        await Payment.update(
+            {
+                Payment.status: PaymentStatus.failed.value,
+                Payment.failure_message: PAYMENT_INTERRUPTED,
+                Payment.updated_at: now,
+            }
+        )
+        .where(
+            Payment.id == payment["id"],
+            Payment.status == PaymentStatus.starting.value,
+            Payment.stripe_payment_intent.is_null(),
+        )
+        .returning(Payment.id)
+    )
+    if not closed or payment["stripe_payment_method"] is None:
+        return  # another request closed it; or it is older than kept payment methods
     try:
-        intent = await config.gateway.cancel_intent(intent_id)
-    except GatewayRefused:  # it is no longer cancellable: it finished one way or the other
-        intent = await config.gateway.fetch_intent(intent_id)
-    except GatewayUnavailable as error:
-        raise DomainError(PAYMENT_UNAVAILABLE) from error
-    await payment_settle(intent, config=config, now=now)
+        intent = await _intent_create(config, payment)
+        await Payment.update({Payment.stripe_payment_intent: intent.id}).where(
+            Payment.id == payment["id"], Payment.stripe_payment_intent.is_null()
+        )
+        await _intent_cancel(config.gateway, intent.id)
+    except GatewayError as error:  # left unconfirmed, it never charges anyone
+        logger.warning("cancelling the intent of payment %s failed: %s", payment["id"], error.message)
+
+
+async def _outcome_of(payment_id: int) -> PaymentOutcome:
+    row = await (
+        Payment.select(Payment.status, Payment.failure_message, Payment.booking.status)
+        .where(Payment.id == payment_id)
+        .first()
+    )
+    return PaymentOutcome(
+        PaymentStatus(row["status"]), Status(row["booking.status"]), message=row["failure_message"]
+    )
 
 
 async def _finish_attempt(payment_id: int, status: PaymentStatus, now: datetime, message: str = "") -> None:
     await Payment.update(
         {Payment.status: status.value, Payment.failure_message: message, Payment.updated_at: now}
-    ).where(Payment.id == payment_id, Payment.status.is_in([s.value for s in PaymentStatus if s.in_flight]))
+    ).where(Payment.id == payment_id, Payment.status.is_in(_UNFINISHED))
 
 
 async def payment_refresh(*, config: PaymentConfig, booking_id: int, now: datetime) -> PaymentOutcome | None:
-    """Ask Stripe about the booking's payment in flight (after 3-D Secure, or while it processes)."""
-    row = (
-        await Payment.select(Payment.stripe_payment_intent)
-        .where(
-            Payment.booking == booking_id,
-            Payment.stripe_payment_intent.is_not_null(),
-            Payment.status.is_in([s.value for s in PaymentStatus if s.in_flight]),
-        )
-        .order_by(Payment.attempt, ascending=False)
-        .first()
-    )
-    if row is None:
+    """Bring the booking's unfinished payment up to date (on the page, while it processes, after
+    3-D Secure): ask Stripe, and give it up if its request died. None if there is none."""
+    unfinished = await _unfinished_attempts(Payment.booking == booking_id)
+    if not unfinished:
         return None
     try:
-        intent = await config.gateway.fetch_intent(row["stripe_payment_intent"])
+        return await _attempt_resolve(config, unfinished[-1], now)
     except (GatewayUnavailable, GatewayRefused) as error:
-        logger.warning("refreshing payment %s failed: %s", row["stripe_payment_intent"], error.message)
+        logger.warning("refreshing payment %s failed: %s", unfinished[-1]["id"], error.message)
         return None
-    return await payment_settle(intent, config=config, now=now)
 
 
 # --- settling ---------------------------------------------------------------------------------
 
 
-async def payment_settle(intent: Intent, *, config: PaymentConfig, now: datetime) -> PaymentOutcome | None:
-    """Record what Stripe says about one PaymentIntent; idempotent. None if it isn't ours."""
+async def payment_settle(
+    intent: Intent, *, config: PaymentConfig, now: datetime, failure: str = DECLINED_FALLBACK
+) -> PaymentOutcome | None:
+    """Record what Stripe says about one PaymentIntent; idempotent. None if it isn't ours.
+    ``failure`` is what a failed payment says when Stripe gives no reason."""
     refund_ids: list[int] = []
     async with database.transaction():
         payment = await _payment_for(intent)
@@ -300,7 +416,7 @@ async def payment_settle(intent: Intent, *, config: PaymentConfig, now: datetime
         changes = {Payment.status: reported.value, Payment.updated_at: now}
         if payment["stripe_payment_intent"] is None:
             changes[Payment.stripe_payment_intent] = intent.id
-        failure = (intent.error_message or DECLINED_FALLBACK) if reported is PaymentStatus.failed else ""
+        failure = (intent.error_message or failure) if reported is PaymentStatus.failed else ""
         if failure:
             changes[Payment.failure_message] = failure
         if reported is PaymentStatus.succeeded:
@@ -662,37 +778,24 @@ class ReconcileReport:
 
 
 async def payments_reconcile(*, config: PaymentConfig, now: datetime) -> ReconcileReport:
-    """Compare our unfinished payments and refunds with Stripe and repair every difference."""
-    in_flight = await Payment.select(
-        Payment.id, Payment.status, Payment.stripe_payment_intent, Payment.created_at, Payment.booking.status
-    ).where(
-        Payment.status.is_in([s.value for s in PaymentStatus if s.in_flight]),
-        Payment.updated_at <= now - RECONCILE_AFTER,
-    )
+    """Compare our unfinished payments and refunds with Stripe and repair every difference.
+
+    Anything younger than the request grace is left to the request handling it. Every unfinished
+    attempt older is finished if Stripe has, or given up where the rules say so (its request died,
+    or the bank's check was left unanswered long after the hold ended).
+    """
+    in_flight = await _unfinished_attempts(Payment.updated_at <= now - REQUEST_GRACE)
     payments_changed = 0
     for payment in in_flight:
-        before = PaymentStatus(payment["status"])
-        if payment["stripe_payment_intent"] is None:
-            if payment["created_at"] <= now - ABANDONED_AFTER:
-                await _finish_attempt(payment["id"], PaymentStatus.failed, now, PAYMENT_UNAVAILABLE)
-                payments_changed += 1
-            continue
         try:
-            intent = await config.gateway.fetch_intent(payment["stripe_payment_intent"])
-            if (
-                status_from_intent(intent.status) is PaymentStatus.requires_action
-                and payment["booking.status"] != Status.held.value
-                and payment["created_at"] <= now - AUTHENTICATION_GIVEN_UP_AFTER
-            ):
-                intent = await config.gateway.cancel_intent(intent.id)
+            outcome = await _attempt_resolve(config, payment, now)
         except (GatewayUnavailable, GatewayRefused) as error:
             logger.warning("reconciling payment %s failed: %s", payment["id"], error.message)
             continue
-        outcome = await payment_settle(intent, config=config, now=now)
-        if outcome is not None and outcome.status is not before:
+        if outcome is not None and outcome.status.value != payment["status"]:
             payments_changed += 1
     refunds = await Refund.select(Refund.id, Refund.payment.stripe_payment_intent).where(
-        Refund.status == "pending", Refund.created_at <= now - RECONCILE_AFTER
+        Refund.status == "pending", Refund.created_at <= now - REQUEST_GRACE
     )
     refunds_changed = 0
     for refund in refunds:

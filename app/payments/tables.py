@@ -10,12 +10,16 @@ class Payment(Table):
     """One attempt to pay for a booking: a Stripe PaymentIntent and its state as we last saw it.
 
     A declined card ends an attempt; the resident's next try is a new attempt (and a new
-    PaymentIntent). (booking, attempt) is unique, so a double-clicked "Pay" starts one attempt.
+    PaymentIntent). (booking, attempt) is unique, and a booking has at most one unfinished
+    attempt, so a double-clicked "Pay" starts one attempt.
     """
 
     booking = ForeignKey(Booking, null=False, on_delete=OnDelete.restrict)
     attempt = SmallInt()
     stripe_payment_intent = Varchar(length=255, null=True, default=None)  # unique once known
+    # The card's payment method: creating the intent again with it replays the first create
+    # (Stripe's idempotency), which finds an intent a crash kept us from recording.
+    stripe_payment_method = Varchar(length=255, null=True, default=None)
     amount_cents = Integer()
     currency = Varchar(length=3)
     status = Varchar(length=24)  # payments.rules.PaymentStatus

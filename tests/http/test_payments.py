@@ -12,6 +12,7 @@ import pytest
 from app.accounts.identity import Role
 from app.booking.tables import Booking
 from app.payments.gateway import StripeGateway
+from app.payments.rules import REQUEST_GRACE
 from app.payments.services import PaymentConfig
 from app.payments.tables import Payment, Refund, StripeEvent
 from app.redemption.codes import ALPHABET, grouped
@@ -22,12 +23,17 @@ from tests.factories import make_account, make_listed_provider
 from tests.http.conftest import browser, log_in, post_form
 from tests.http.test_booking import as_resident, first_time, provider_with_service
 from tests.stripe_helpers import (
+    ATTEMPT_RECORDED,
     CARD_3DS,
     CARD_DECLINED,
     CARD_OK,
+    INTENT_CREATED,
+    INTENT_RECORDED,
     authenticate,
     charge_then_crash,
     events_for,
+    intents_for,
+    pay_then_crash,
     signed,
 )
 from tests.stripe_helpers import pay as pay_with_services
@@ -130,6 +136,42 @@ async def test_a_lapsed_hold_is_not_charged(client, gateway, clock):
     response = await pay(client, gateway, booking_url)
     assert response.status_code == 409 and "hold on this time has ended" in response.text
     assert await Payment.count() == 0
+
+
+@pytest.mark.parametrize("found_by", ["page", "poll"])
+@pytest.mark.parametrize("crash_at", [ATTEMPT_RECORDED, INTENT_CREATED, INTENT_RECORDED])
+async def test_after_a_crash_mid_payment_the_page_stops_waiting_and_paying_again_works(
+    client, gateway, settings, localstripe, clock, crash_at, found_by
+):
+    booking_url = await held(client)
+    await pay_then_crash(
+        PaymentConfig.from_settings(settings), await booking_of(booking_url), TEST_NOW, crash_at
+    )
+    clock.advance(REQUEST_GRACE / 2)
+    page = await client.get(booking_url)  # the request may still be running: wait for it
+    assert "confirming your payment" in page.text and "data-setup-secret" not in page.text
+    clock.advance(REQUEST_GRACE / 2)  # now it is certainly gone
+    if found_by == "poll":
+        poll = await client.get(f"{booking_url}/payment", headers=HTMX)
+        assert poll.status_code == 200 and poll.headers.get("hx-refresh") == "true"  # no endless polling
+    page = await client.get(booking_url)
+    assert "your card was not charged. Please pay again." in page.text
+    assert "confirming your payment" not in page.text and "data-setup-secret" in page.text
+    response = await pay(client, gateway, booking_url)
+    assert response.status_code == 303
+    assert (await booking_of(booking_url))["status"] == "confirmed"
+    intents = intents_for(localstripe, settings.stripe.secret_key, booking_url.rsplit("/", 1)[1])
+    assert list(intents.values()).count("succeeded") == 1
+
+
+async def test_a_second_pay_press_while_the_first_runs_is_told_to_wait(client, gateway, settings, clock):
+    booking_url = await held(client)
+    await pay_then_crash(
+        PaymentConfig.from_settings(settings), await booking_of(booking_url), TEST_NOW, INTENT_RECORDED
+    )
+    clock.advance(REQUEST_GRACE / 2)
+    response = await pay(client, gateway, booking_url)
+    assert response.status_code == 409 and "already under way" in response.text
 
 
 async def test_the_webhook_refuses_a_bad_signature_and_changes_nothing(client, settings):

@@ -6,19 +6,34 @@ from datetime import timedelta
 
 import pytest
 
+from app import database
 from app.accounts.identity import Role
 from app.booking import services as booking_services
 from app.booking.policy import STANDARD_POLICY
+from app.booking.state import Status
 from app.booking.tables import Booking, Slot
 from app.catalog.tables import Provider
 from app.payments import services as payments
-from app.payments.rules import PaymentStatus
+from app.payments.rules import REQUEST_GRACE, PaymentStatus
 from app.payments.tables import Payment, Refund
 from app.shared.errors import ConflictError, DomainError
 from tests.conftest import TEST_NOW
 from tests.factories import make_account
 from tests.integration.test_booking import booked, hold, residents, setup_provider
-from tests.stripe_helpers import CARD_3DS, CARD_DECLINED, authenticate, charge_then_crash, pay
+from tests.stripe_helpers import (
+    ATTEMPT_RECORDED,
+    CARD_3DS,
+    CARD_DECLINED,
+    CHARGED,
+    CRASH_POINTS,
+    INTENT_CREATED,
+    INTENT_RECORDED,
+    authenticate,
+    charge_then_crash,
+    intents_for,
+    pay,
+    pay_then_crash,
+)
 
 
 async def booking_row(public_id: str) -> dict:
@@ -167,7 +182,7 @@ async def test_reconciliation_confirms_a_payment_the_server_died_before_recordin
 async def test_reconciliation_ends_attempts_that_never_reached_stripe(database_url, config):
     _, slot, service, (resident,) = await held_booking()
     public_id = await hold(resident, service, slot)
-    await payments._start_attempt(config, await booking_row(public_id), TEST_NOW)  # then the process died
+    await pay_then_crash(config, await booking_row(public_id), TEST_NOW, ATTEMPT_RECORDED)
     report = await payments.payments_reconcile(config=config, now=TEST_NOW + timedelta(minutes=11))
     assert report.payments_changed == 1
     (payment,) = await payment_rows(public_id)
@@ -350,3 +365,146 @@ async def test_a_refund_stripe_could_not_be_reached_for_is_sent_by_the_reconcile
     assert await payments.payments_reconcile(config=config, now=TEST_NOW + timedelta(minutes=3)) == (
         payments.ReconcileReport()
     )
+
+
+# --- payments a crash stranded ----------------------------------------------------------------
+
+# Crashes that took no money: the attempt must be given up, and paying again must work.
+UNCHARGED = [ATTEMPT_RECORDED, INTENT_CREATED, INTENT_RECORDED]
+AFTER_GRACE = TEST_NOW + REQUEST_GRACE  # the crashed request is certainly gone
+UNFINISHED = [s.value for s in PaymentStatus if s.in_flight]
+
+
+def at_stripe(config, localstripe: str, public_id: str) -> dict[str, str]:
+    return intents_for(localstripe, config.gateway.settings.secret_key, public_id)
+
+
+@pytest.mark.parametrize("crash_at", UNCHARGED)
+async def test_paying_again_after_a_crash_gives_up_the_stranded_attempt_and_charges_once(
+    database_url, config, localstripe, crash_at
+):
+    _, slot, service, (resident,) = await held_booking()
+    public_id = await hold(resident, service, slot)
+    await pay_then_crash(config, await booking_row(public_id), TEST_NOW, crash_at)
+    with pytest.raises(ConflictError, match="already under way"):  # its request may still be running
+        await pay(config, resident, public_id, TEST_NOW + timedelta(seconds=5))
+    outcome = await pay(config, resident, public_id, AFTER_GRACE)
+    assert (outcome.status, outcome.booking_status) == (PaymentStatus.succeeded, Status.confirmed)
+    first, second = await payment_rows(public_id)
+    assert (first["status"], first["failure_message"]) == ("failed", payments.PAYMENT_INTERRUPTED)
+    assert second["status"] == "succeeded"
+    intents = at_stripe(config, localstripe, public_id)
+    # The stranded intent, found by replaying its create, is cancelled. (localstripe ignores
+    # idempotency keys, so there the replay makes a new intent and an uncharged one stays behind.)
+    assert intents[first["stripe_payment_intent"]] == "canceled"
+    assert [i for i, status in intents.items() if status == "succeeded"] == [second["stripe_payment_intent"]]
+
+
+async def test_paying_again_after_a_crash_that_charged_confirms_with_that_charge(
+    database_url, config, localstripe
+):
+    _, slot, service, (resident,) = await held_booking()
+    public_id = await hold(resident, service, slot)
+    intent_id = await charge_then_crash(config, await booking_row(public_id), TEST_NOW)
+    with pytest.raises(ConflictError, match="already paid"):
+        await pay(config, resident, public_id, AFTER_GRACE)
+    (payment,) = await payment_rows(public_id)
+    assert payment["status"] == "succeeded" and (await booking_row(public_id))["status"] == "confirmed"
+    assert at_stripe(config, localstripe, public_id) == {intent_id: "succeeded"}
+
+
+@pytest.mark.parametrize("crash_at", UNCHARGED)
+async def test_the_page_waits_for_a_live_request_then_gives_up_a_stranded_attempt(
+    database_url, config, crash_at
+):
+    _, slot, service, (resident,) = await held_booking()
+    public_id = await hold(resident, service, slot)
+    await pay_then_crash(config, await booking_row(public_id), TEST_NOW, crash_at)
+    booking_id = (await booking_row(public_id))["id"]
+    soon = await payments.payment_refresh(
+        config=config, booking_id=booking_id, now=TEST_NOW + timedelta(seconds=5)
+    )
+    assert soon.status is PaymentStatus.starting  # the request may still be creating it
+    outcome = await payments.payment_refresh(config=config, booking_id=booking_id, now=AFTER_GRACE)
+    assert (outcome.status, outcome.booking_status) == (PaymentStatus.failed, Status.held)
+    assert outcome.message == payments.PAYMENT_INTERRUPTED
+    assert await payments.payment_refresh(config=config, booking_id=booking_id, now=AFTER_GRACE) is None
+
+
+async def test_one_reconciliation_finishes_every_stranded_payment(database_url, config, localstripe):
+    _, slot, service, people = await held_booking(capacity=5, count=5)
+    earlier = TEST_NOW - timedelta(minutes=40)
+    unanswered = await hold(people[-1], service, slot, now=earlier)
+    await pay(config, people[-1], unanswered, earlier, card=CARD_3DS)  # the bank's check, never answered
+    crashed = {}
+    for resident, crash_at in zip(people, CRASH_POINTS, strict=False):
+        crashed[crash_at] = await hold(resident, service, slot)
+        await pay_then_crash(config, await booking_row(crashed[crash_at]), TEST_NOW, crash_at)
+    later = TEST_NOW + timedelta(minutes=2)
+    report = await payments.payments_reconcile(config=config, now=later)
+    assert (report.payments_checked, report.payments_changed) == (5, 5)
+    assert await Payment.count().where(Payment.status.is_in(UNFINISHED)) == 0
+    for crash_at, public_id in crashed.items():
+        (payment,) = await payment_rows(public_id)
+        intents = at_stripe(config, localstripe, public_id)
+        charged = crash_at == CHARGED
+        assert payment["status"] == ("succeeded" if charged else "failed"), crash_at
+        assert intents[payment["stripe_payment_intent"]] == ("succeeded" if charged else "canceled"), crash_at
+        assert list(intents.values()).count("succeeded") == charged, crash_at
+        assert (await booking_row(public_id))["status"] == ("confirmed" if charged else "held"), crash_at
+    (given_up,) = await payment_rows(unanswered)
+    assert (given_up["status"], given_up["failure_message"]) == ("failed", payments.PAYMENT_INTERRUPTED)
+    assert at_stripe(config, localstripe, unanswered) == {given_up["stripe_payment_intent"]: "canceled"}
+    again = await payments.payments_reconcile(config=config, now=later + timedelta(minutes=5))
+    assert again == payments.ReconcileReport()
+
+
+async def test_the_reconciler_leaves_a_bank_check_the_resident_may_still_answer(
+    database_url, config, localstripe
+):
+    _, slot, service, (resident,) = await held_booking()
+    public_id = await hold(resident, service, slot)
+    outcome = await pay(config, resident, public_id, TEST_NOW, card=CARD_3DS)
+    report = await payments.payments_reconcile(config=config, now=TEST_NOW + timedelta(minutes=25))
+    assert (report.payments_checked, report.payments_changed) == (1, 0)
+    (payment,) = await payment_rows(public_id)
+    authenticate(localstripe, payment["stripe_payment_intent"], outcome.client_secret)
+    late = await payments.payments_reconcile(config=config, now=TEST_NOW + timedelta(minutes=26))
+    assert late.payments_changed == 1 and (await booking_row(public_id))["status"] == "confirmed"
+
+
+@pytest.mark.parametrize("crash_at", CRASH_POINTS)
+async def test_two_pay_presses_and_the_reconciler_at_once_charge_exactly_once(
+    database_url, config, localstripe, crash_at
+):
+    _, slot, service, (resident,) = await held_booking()
+    public_id = await hold(resident, service, slot)
+    await pay_then_crash(config, await booking_row(public_id), TEST_NOW, crash_at)
+    *presses, _ = await asyncio.gather(
+        pay(config, resident, public_id, AFTER_GRACE),
+        pay(config, resident, public_id, AFTER_GRACE),
+        payments.payments_reconcile(config=config, now=AFTER_GRACE),
+        return_exceptions=True,
+    )
+    refused = [press for press in presses if not isinstance(press, payments.PaymentOutcome)]
+    assert all(isinstance(press, ConflictError) for press in refused), presses
+    assert {press.message for press in refused} <= {payments.PAYMENT_UNDER_WAY, payments.ALREADY_PAID}
+    assert len(refused) == (2 if crash_at == CHARGED else 1)
+    assert (await booking_row(public_id))["status"] == "confirmed"
+    rows = await payment_rows(public_id)
+    assert [row["status"] for row in rows].count("succeeded") == 1
+    assert not [row for row in rows if row["status"] in UNFINISHED]
+    assert list(at_stripe(config, localstripe, public_id).values()).count("succeeded") == 1
+
+
+async def test_the_database_keeps_at_most_one_unfinished_attempt_per_booking(database_url, config):
+    _, slot, service, (resident,) = await held_booking()
+    public_id = await hold(resident, service, slot)
+    first = await pay_then_crash(config, await booking_row(public_id), TEST_NOW, ATTEMPT_RECORDED)
+    second = {**first, "attempt": 2, "status": PaymentStatus.processing.value}
+    del second["id"]
+    with pytest.raises(Exception) as refused:
+        await Payment.insert(Payment(**second))
+    assert database.is_unique_violation(refused.value)
+    await Payment.update({Payment.status: PaymentStatus.failed.value}).where(Payment.id == first["id"])
+    await Payment.insert(Payment(**second))  # once the first is finished, another may start

@@ -1,12 +1,18 @@
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from app.booking.state import Status
 from app.payments.rules import (
+    AUTHENTICATION_GRACE,
+    REQUEST_GRACE,
     PaymentStatus,
     RefundRefused,
     Settlement,
+    attempt_abandoned,
+    attempt_busy,
     check_refund,
     ledger,
     may_change,
@@ -40,6 +46,44 @@ def test_finished_payments_never_change_again():
     assert not may_change(PaymentStatus.succeeded, PaymentStatus.failed)  # a stale event arriving late
     assert not may_change(PaymentStatus.failed, PaymentStatus.succeeded)
     assert not may_change(PaymentStatus.processing, PaymentStatus.processing)
+
+
+NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
+SECOND = timedelta(seconds=1)
+
+
+def test_a_starting_attempt_is_its_requests_for_the_grace_then_given_up():
+    started = NOW - REQUEST_GRACE
+    assert attempt_busy(status=PaymentStatus.starting, updated_at=started + SECOND, now=NOW)
+    assert not attempt_busy(status=PaymentStatus.starting, updated_at=started, now=NOW)
+    for status in (PaymentStatus.requires_action, PaymentStatus.processing):
+        assert not attempt_busy(status=status, updated_at=NOW, now=NOW)  # no request is on those
+    hold_runs = NOW + timedelta(minutes=5)
+    assert not attempt_abandoned(
+        status=PaymentStatus.starting, updated_at=started + SECOND, held_until=hold_runs, now=NOW
+    )
+    assert attempt_abandoned(status=PaymentStatus.starting, updated_at=started, held_until=hold_runs, now=NOW)
+
+
+def test_an_unanswered_bank_check_is_given_up_when_the_resident_pays_again_or_long_after_the_hold():
+    def abandoned(held_until, **kwargs):
+        return attempt_abandoned(
+            status=PaymentStatus.requires_action, updated_at=NOW - timedelta(hours=1), held_until=held_until,
+            now=NOW, **kwargs,
+        )  # fmt: skip
+
+    assert not abandoned(NOW + timedelta(minutes=5))
+    assert not abandoned(NOW - AUTHENTICATION_GRACE + SECOND)  # a late answer may still confirm
+    assert abandoned(NOW - AUTHENTICATION_GRACE)
+    assert abandoned(NOW + timedelta(minutes=5), paying_again=True)
+
+
+@pytest.mark.parametrize("status", [PaymentStatus.processing, PaymentStatus.succeeded, PaymentStatus.failed])
+def test_processing_and_finished_payments_are_never_given_up(status):
+    assert not attempt_abandoned(
+        status=status, updated_at=NOW - timedelta(days=1), held_until=NOW - timedelta(days=1), now=NOW,
+        paying_again=True,
+    )  # fmt: skip
 
 
 @pytest.mark.parametrize(
