@@ -30,6 +30,7 @@ from app.web.flash import flash
 from app.web.forms import add_domain_error, bind_form
 from app.web.guards import requires_role
 from app.web.htmx import render, wants_fragment
+from app.web.params import PathId
 
 FEED_HISTORY = timedelta(days=30)
 
@@ -107,8 +108,6 @@ class ProviderBookingController(Controller):
 
     async def _slot(self, request: Request, slot_id: int, closed: bool, clock) -> Response:
         business = await _business(request)
-        if not 0 < slot_id < 2**31:
-            raise PageMissing("That time doesn't exist.")
         everyone = (await request.form()).get("scope") == "everyone"
         await booking.slot_set_closed(
             provider_id=business["id"], slot_id=slot_id, closed=closed, now=clock.now(), everyone=everyone
@@ -120,11 +119,11 @@ class ProviderBookingController(Controller):
         return await self._back_to_calendar(request)
 
     @post("/calendar/slots/{slot_id:int}/close")
-    async def close_slot(self, request: Request, slot_id: FromPath[int], clock: ClockDep) -> Response:
+    async def close_slot(self, request: Request, slot_id: PathId, clock: ClockDep) -> Response:
         return await self._slot(request, slot_id, True, clock)
 
     @post("/calendar/slots/{slot_id:int}/reopen")
-    async def reopen_slot(self, request: Request, slot_id: FromPath[int], clock: ClockDep) -> Response:
+    async def reopen_slot(self, request: Request, slot_id: PathId, clock: ClockDep) -> Response:
         return await self._slot(request, slot_id, False, clock)
 
     @get("/calendar/days/{day:str}/close", name="dashboard_close_day")

@@ -27,6 +27,7 @@ from app.web.flash import flash
 from app.web.forms import add_domain_error, bind_form
 from app.web.guards import requires_role
 from app.web.htmx import render, wants_fragment
+from app.web.params import PathId
 from app.web.uploads import posted_files, store_uploads
 
 MAX_FILES_PER_UPLOAD = 8
@@ -218,11 +219,9 @@ class DashboardController(Controller):
 
     @post("/time-off/{time_off_id:int}/delete")
     async def delete_time_off(
-        self, request: Request, time_off_id: FromPath[int], settings: SettingsDep, clock: ClockDep
+        self, request: Request, time_off_id: PathId, settings: SettingsDep, clock: ClockDep
     ) -> Redirect:
         business = await _business(request)
-        if not 0 < time_off_id < 2**31:
-            raise PageMissing("Those days off don't exist.")
         await booking.time_off_remove(
             provider_id=business["id"], time_off_id=time_off_id, now=clock.now(), zone=settings.city.zone
         )

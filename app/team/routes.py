@@ -28,6 +28,7 @@ from app.web.flash import flash
 from app.web.forms import add_domain_error, bind_form
 from app.web.guards import requires_role
 from app.web.htmx import render
+from app.web.params import PathId
 from app.web.uploads import posted_files, store_uploads
 
 PHOTO_BODY_LIMIT = MAX_UPLOAD_BYTES + 1024 * 1024
@@ -285,14 +286,12 @@ class TeamController(Controller):
         self,
         request: Request,
         public_id: FromPath[str],
-        time_off_id: FromPath[int],
+        time_off_id: PathId,
         settings: SettingsDep,
         clock: ClockDep,
     ) -> Redirect:
         business = await _business(request)
         member = await _member(business, public_id)
-        if not 0 < time_off_id < 2**31:
-            raise PageMissing("Those days off don't exist.")
         await booking.time_off_remove(
             provider_id=business["id"], time_off_id=time_off_id, now=clock.now(), zone=settings.city.zone
         )

@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 from app.shared.errors import DomainError
+from app.web.params import whole_number
 
 
 class FormInput:
@@ -52,13 +53,11 @@ def strip(value):
 
 
 def choice_id(value) -> int | None:
-    """A posted <select> value as an id; anything else (empty, tampered) reads as no choice."""
+    """A posted <select> value as a number (an id, or minutes); anything else (empty, tampered,
+    past what the database holds) reads as no choice."""
     if isinstance(value, int):
         return value
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    return whole_number(value)
 
 
 def require_choice(message: str):
