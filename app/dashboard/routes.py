@@ -158,10 +158,10 @@ class DashboardController(Controller):
                 "buffer_minutes": business["buffer_minutes"],
             },
         )
-        return await self._hours(request, business, settings, clock, form, TimeOffForm())
+        return await self._hours(request, business, settings, clock, form)
 
     async def _hours(
-        self, request, business, settings, clock, form, time_off_form, status_code=200
+        self, request, business, settings, clock, form, time_off_form=None, status_code=200
     ) -> Template:
         today = city_today(clock.now(), settings.city.zone)
         return render(
@@ -170,7 +170,7 @@ class DashboardController(Controller):
             {
                 "form": form,
                 "business": business,
-                "time_off_form": time_off_form,
+                "time_off_form": time_off_form or TimeOffForm(today=today),
                 "time_off": await booking_queries.time_off_of(business["id"], today=today),
             },
             status_code=status_code,
@@ -181,7 +181,7 @@ class DashboardController(Controller):
         business = await _business(request)
         form = await bind_form(HoursForm, request)
         if not form.validate():
-            return await self._hours(request, business, settings, clock, form, TimeOffForm(), status_code=422)
+            return await self._hours(request, business, settings, clock, form, status_code=422)
         await catalog.provider_set_hours(
             business["id"],
             form.intervals,
@@ -197,7 +197,8 @@ class DashboardController(Controller):
     @post("/time-off")
     async def add_time_off(self, request: Request, settings: SettingsDep, clock: ClockDep) -> Response:
         business = await _business(request)
-        time_off_form = await bind_form(TimeOffForm, request)
+        today = city_today(clock.now(), settings.city.zone)
+        time_off_form = await bind_form(TimeOffForm, request, today=today)
         if not time_off_form.validate():
             hours_form = HoursForm(
                 intervals=await queries.opening_hours(business["id"]),

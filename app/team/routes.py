@@ -154,7 +154,7 @@ class TeamController(Controller):
                 "hours_form": hours_form or WeekHoursForm(intervals=member.own_hours or business_hours),
                 "business_summary": weekly_summary(business_hours),
                 "own_summary": weekly_summary(member.own_hours),
-                "time_off_form": time_off_form or TimeOffForm(),
+                "time_off_form": time_off_form or TimeOffForm(today=today),
                 "time_off": await booking_queries.time_off_of(
                     business["id"], today=today, member_id=member.id
                 ),
@@ -264,7 +264,8 @@ class TeamController(Controller):
     ) -> Response:
         business = await _business(request)
         member = await _member(business, public_id)
-        time_off_form = await bind_form(TimeOffForm, request)
+        today = city_today(clock.now(), settings.city.zone)
+        time_off_form = await bind_form(TimeOffForm, request, today=today)
         if not time_off_form.validate():
             return await self._member_page(
                 request, business, member, settings, clock, time_off_form=time_off_form, status_code=422

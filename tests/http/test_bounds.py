@@ -5,10 +5,14 @@ DataError) or date arithmetic (OverflowError) unchecked.
 """
 
 import re
+from datetime import datetime
 
 from app.accounts.identity import Role
-from app.catalog.tables import Service
+from app.booking.forms import TIME_NOT_OFFERED
+from app.booking.tables import Booking, TimeOff
+from app.catalog.tables import Neighbourhood, Service
 from app.reviews.admin_routes import NONE_CHOSEN
+from app.team.tables import TeamMember
 from app.web.params import MAX_ID
 from tests.factories import make_account, make_listed_provider
 from tests.http.conftest import browser, log_in, post_form
@@ -111,3 +115,118 @@ async def test_a_neighbourhood_that_is_not_an_id_is_asked_for_again_when_holding
         response = await post_form(client, url, form)
         assert response.status_code == 422
         assert 'value="Carrer de Russafa 1"' in response.text
+
+
+EXTREME_TIMES = [
+    "9999-12-31T23:59:59+00:00",
+    "9999-12-31T23:59:59-14:00",  # past the last instant once in UTC
+    "0001-01-01T00:00:00+14:00",  # before the first one
+    "2028-01-01T09:00:00+00:00",  # readable, but no provider books that far ahead
+]
+
+
+async def test_extreme_times_are_refused_when_holding_and_moving_a_booking(client):
+    url = await as_resident(client)
+    starts_at = first_time((await client.get(url)).text)
+    address = {"address": "Carrer de Russafa 1", "neighbourhood": ""}
+    for raw in EXTREME_TIMES:
+        response = await post_form(client, url, {"starts_at": raw, **address})
+        assert response.status_code == 422, raw
+        assert TIME_NOT_OFFERED.replace("'", "&#39;") in response.text
+    assert await Booking.count() == 0
+    neighbourhood = (
+        await Neighbourhood.select(Neighbourhood.id).where(Neighbourhood.slug == "benimaclet").first()
+    )
+    held = await post_form(
+        client, url, {"starts_at": starts_at, **address, "neighbourhood": neighbourhood["id"]}
+    )
+    booking_url = held.headers["location"]
+    for raw in EXTREME_TIMES:
+        response = await post_form(client, f"{booking_url}/reschedule", {"starts_at": raw})
+        assert response.status_code == 422, raw
+        assert TIME_NOT_OFFERED.replace("'", "&#39;") in response.text
+    assert [b["starts_at"].isoformat() for b in await Booking.select(Booking.starts_at)] == [
+        datetime.fromisoformat(starts_at).isoformat()
+    ]
+
+
+# --- days --------------------------------------------------------------------------------------
+# The clock stands on Sunday 22 November 2026: the calendar goes from 21 November 2025 to
+# 23 November 2027, and days off from today to that last day.
+
+
+async def test_days_off_are_taken_from_today_to_a_year_ahead(client):
+    await as_provider(client)
+    page = await client.get("/dashboard/hours")
+    assert 'min="2026-11-22"' in page.text and 'max="2027-11-23"' in page.text  # the date pickers
+    for first, last in [
+        ("2026-12-01", "9999-12-31"),
+        ("0001-01-01", "2026-12-01"),
+        ("2026-11-21", "2026-11-23"),
+        ("2026-12-01", "2027-11-24"),
+    ]:
+        refused = await post_form(client, "/dashboard/time-off", {"first_day": first, "last_day": last})
+        assert refused.status_code == 422, (first, last)
+        assert "Choose a day from today to 23 November 2027" in refused.text
+        assert f'value="{last}"' in refused.text or f'value="{first}"' in refused.text
+    assert await TimeOff.count() == 0
+    taken = await post_form(
+        client, "/dashboard/time-off", {"first_day": "2026-11-22", "last_day": "2027-11-23"}
+    )
+    assert taken.status_code == 303
+    assert await TimeOff.count() == 1
+
+
+async def test_a_team_members_days_off_have_the_same_bounds(client):
+    await as_provider(client)
+    member = await TeamMember.select(TeamMember.public_id).first()
+    url = f"/dashboard/team/{member['public_id']}/time-off"
+    refused = await post_form(client, url, {"first_day": "2026-12-01", "last_day": "9999-12-31"})
+    assert refused.status_code == 422 and "Choose a day from today to 23 November 2027" in refused.text
+    assert await TimeOff.count() == 0
+    assert (
+        await post_form(client, url, {"first_day": "2027-11-23", "last_day": "2027-11-23"})
+    ).status_code == 303
+
+
+async def test_today_and_the_calendar_stop_a_year_either_side_and_say_so(client):
+    await as_provider(client)
+    for asked, shown in [
+        ("9999-12-31", "Tuesday 23 November 2027"),
+        ("0001-01-01", "Friday 21 November 2025"),
+    ]:
+        for page in (
+            await client.get("/dashboard/today", params={"day": asked}),
+            await client.get("/dashboard/calendar", params={"week": asked}),
+        ):
+            assert page.status_code == 200
+            assert f"Your calendar shows a year either side of today, so here is {shown}." in page.text
+    edge = await client.get("/dashboard/today", params={"day": "2027-11-23"})
+    assert edge.status_code == 200 and "a year either side" not in edge.text
+
+
+async def test_days_past_the_ends_of_the_calendar_cannot_be_closed_or_reopened(client):
+    await as_provider(client)
+    for day in ("9999-12-31", "0001-01-01", "2027-11-24", "2025-11-20"):
+        assert_error_page(await client.get(f"/dashboard/calendar/days/{day}/close"), 404)
+        for action in ("close", "reopen"):
+            response = await post_form(client, f"/dashboard/calendar/days/{day}/{action}", {})
+            assert_error_page(response, 404)
+            assert "that day isn&#39;t in it" in response.text
+    for day in ("2027-11-23", "2025-11-21"):  # the ends themselves
+        assert (await client.get(f"/dashboard/calendar/days/{day}/close")).status_code == 200
+        for action in ("close", "reopen"):
+            assert (
+                await post_form(client, f"/dashboard/calendar/days/{day}/{action}", {})
+            ).status_code == 303
+
+
+async def test_payouts_of_months_out_of_reach_get_a_400_page_that_says_which_months_exist(client):
+    await as_admin(client)
+    for month in ("9999-12", "0001-01", "2026-12", "2016-10"):
+        for url in ("/admin/payouts", "/admin/payouts.csv"):
+            response = await client.get(url, params={"month": month})
+            assert_error_page(response, 400)
+            assert "Payouts can be shown from November 2016 to this month." in response.text
+    oldest = await client.get("/admin/payouts", params={"month": "2016-11"})
+    assert oldest.status_code == 200 and "?month=2016-10" not in oldest.text
