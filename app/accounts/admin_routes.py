@@ -6,7 +6,7 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, QueryParameter
+from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 
 from app.accounts import services
@@ -22,6 +22,7 @@ from app.web.flash import flash
 from app.web.forms import bind_form
 from app.web.guards import requires_role
 from app.web.htmx import render
+from app.web.params import PathId
 
 SEARCH_MAX = 254
 
@@ -71,7 +72,7 @@ class AccountAdminController(Controller):
         return await self._page(request, email, page)
 
     async def _account(self, account_id: int) -> dict:
-        row = await account_by_id(account_id) if 0 < account_id < 2**31 else None
+        row = await account_by_id(account_id)
         if row is None:
             raise PageMissing(services.NO_SUCH_ACCOUNT)
         return row
@@ -116,7 +117,7 @@ class AccountAdminController(Controller):
     async def suspend(
         self,
         request: Request,
-        account_id: FromPath[int],
+        account_id: PathId,
         clock: ClockDep,
         email: EmailQuery = "",
         page: PageQuery = None,
@@ -137,7 +138,7 @@ class AccountAdminController(Controller):
     async def reinstate(
         self,
         request: Request,
-        account_id: FromPath[int],
+        account_id: PathId,
         clock: ClockDep,
         email: EmailQuery = "",
         page: PageQuery = None,

@@ -58,6 +58,7 @@ def device_token_is_valid(token: str | None, account_id: int, now: datetime, sec
         owner_id, issued_at = int(owner), int(issued)
     except ValueError:
         return False
-    if owner_id != account_id or not now.timestamp() - issued_at < DEVICE_TOKEN_LIFETIME.total_seconds():
+    # Compared, not subtracted: a cookie's thousand-digit "issued" would overflow a float.
+    if owner_id != account_id or not issued_at > now.timestamp() - DEVICE_TOKEN_LIFETIME.total_seconds():
         return False
     return hmac.compare_digest(signature, _device_signature(account_id, issued_at, secret))

@@ -17,6 +17,7 @@ from app.web.flash import flash
 from app.web.forms import add_domain_error, bind_form
 from app.web.guards import requires_role
 from app.web.htmx import render
+from app.web.params import PathId
 
 LISTS = {
     "categories": {
@@ -97,7 +98,7 @@ class AdminController(Controller):
         return Redirect(f"/admin/{kind}", status_code=303)
 
     @post("/{kind:str}/{item_id:int}/rename")
-    async def rename(self, request: Request, kind: FromPath[str], item_id: FromPath[int]) -> Response:
+    async def rename(self, request: Request, kind: FromPath[str], item_id: PathId) -> Response:
         spec = LISTS[_known(kind)]
         form = await bind_form(NameForm, request)
         error = None
@@ -105,7 +106,7 @@ class AdminController(Controller):
             error = " ".join(form.name.errors)
         else:
             try:
-                await spec["rename"](_item(item_id), name=form.name.data)
+                await spec["rename"](item_id, name=form.name.data)
             except DomainError as problem:
                 error = problem.message
         if error:
@@ -114,21 +115,14 @@ class AdminController(Controller):
         return Redirect(f"/admin/{kind}", status_code=303)
 
     @post("/{kind:str}/{item_id:int}/up")
-    async def move_up(self, kind: FromPath[str], item_id: FromPath[int]) -> Redirect:
-        await LISTS[_known(kind)]["move"](_item(item_id), steps=-1)
+    async def move_up(self, kind: FromPath[str], item_id: PathId) -> Redirect:
+        await LISTS[_known(kind)]["move"](item_id, steps=-1)
         return Redirect(f"/admin/{kind}", status_code=303)
 
     @post("/{kind:str}/{item_id:int}/down")
-    async def move_down(self, kind: FromPath[str], item_id: FromPath[int]) -> Redirect:
-        await LISTS[_known(kind)]["move"](_item(item_id), steps=1)
+    async def move_down(self, kind: FromPath[str], item_id: PathId) -> Redirect:
+        await LISTS[_known(kind)]["move"](item_id, steps=1)
         return Redirect(f"/admin/{kind}", status_code=303)
-
-
-def _item(item_id: int) -> int:
-    """Ids beyond what the database can hold name nothing (and must not reach it)."""
-    if not 0 < item_id < 2**31:
-        raise PageMissing("That item no longer exists.")
-    return item_id
 
 
 def _known(kind: str) -> str:

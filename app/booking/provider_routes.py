@@ -14,7 +14,7 @@ from app.accounts.rules import safe_next_path
 from app.booking import queries
 from app.booking import services as booking
 from app.booking.calendar import calendar_file
-from app.booking.forms import AssignMemberForm, ProviderCancelForm
+from app.booking.forms import PLANNING_YEAR, AssignMemberForm, ProviderCancelForm
 from app.booking.routes import PRIVATE, _calendar_entry
 from app.dashboard.queries import business_of, services_of
 from app.payments import services as payment_services
@@ -30,8 +30,11 @@ from app.web.flash import flash
 from app.web.forms import add_domain_error, bind_form
 from app.web.guards import requires_role
 from app.web.htmx import render, wants_fragment
+from app.web.params import DayWindow, PathId, day_from
 
 FEED_HISTORY = timedelta(days=30)
+CALENDAR_ENDS = "Your calendar shows a year either side of today, so here is {shown}."
+DAY_NOT_IN_CALENDAR = "Your calendar shows a year either side of today: that day isn't in it."
 
 
 async def _business(request: Request) -> dict:
@@ -41,11 +44,33 @@ async def _business(request: Request) -> dict:
     return business
 
 
-def _day(raw: str | None, fallback: date) -> date:
-    try:
-        return date.fromisoformat(raw) if raw else fallback
-    except ValueError:
-        return fallback
+def _calendar(today: date) -> DayWindow:
+    """The days the calendar and the agenda show: a year back (past visits) to a year ahead."""
+    return DayWindow.around(today, back=PLANNING_YEAR, ahead=PLANNING_YEAR)
+
+
+def _shown_day(request: Request, raw: str | None, today: date) -> date:
+    """The day the URL asks for (today when it names none); past the calendar's ends, the nearest
+    end, with a note saying so (an old bookmark or a long walk with "next day")."""
+    asked = day_from(raw)
+    if asked is None:
+        return today
+    calendar = _calendar(today)
+    if asked not in calendar:
+        shown = calendar.nearest(asked)
+        flash(request, CALENDAR_ENDS.format(shown=f"{shown:%A} {shown.day} {shown:%B %Y}"), "error")
+        return shown
+    return asked
+
+
+def _calendar_day(raw: str, today: date) -> date:
+    """A day in the URL path of a calendar action: it must be one the calendar shows."""
+    day = day_from(raw)
+    if day is None:
+        raise PageMissing("That isn't a day.")
+    if day not in _calendar(today):
+        raise PageMissing(DAY_NOT_IN_CALENDAR)
+    return day
 
 
 class ProviderBookingController(Controller):
@@ -67,7 +92,7 @@ class ProviderBookingController(Controller):
         business = await _business(request)
         now, zone = clock.now(), settings.city.zone
         today = city_today(now, zone)
-        first_day = _day(week, today)  # seven days from here: today's week by default
+        first_day = _shown_day(request, week, today)  # seven days from here: today's week by default
         offered = [s for s in await services_of(business["id"]) if not s["is_archived"]]
         chosen = next((s for s in offered if s["public_id"] == service), offered[0] if offered else None)
         team = await team_of(business["id"], active_only=True)
@@ -107,8 +132,6 @@ class ProviderBookingController(Controller):
 
     async def _slot(self, request: Request, slot_id: int, closed: bool, clock) -> Response:
         business = await _business(request)
-        if not 0 < slot_id < 2**31:
-            raise PageMissing("That time doesn't exist.")
         everyone = (await request.form()).get("scope") == "everyone"
         await booking.slot_set_closed(
             provider_id=business["id"], slot_id=slot_id, closed=closed, now=clock.now(), everyone=everyone
@@ -120,11 +143,11 @@ class ProviderBookingController(Controller):
         return await self._back_to_calendar(request)
 
     @post("/calendar/slots/{slot_id:int}/close")
-    async def close_slot(self, request: Request, slot_id: FromPath[int], clock: ClockDep) -> Response:
+    async def close_slot(self, request: Request, slot_id: PathId, clock: ClockDep) -> Response:
         return await self._slot(request, slot_id, True, clock)
 
     @post("/calendar/slots/{slot_id:int}/reopen")
-    async def reopen_slot(self, request: Request, slot_id: FromPath[int], clock: ClockDep) -> Response:
+    async def reopen_slot(self, request: Request, slot_id: PathId, clock: ClockDep) -> Response:
         return await self._slot(request, slot_id, False, clock)
 
     @get("/calendar/days/{day:str}/close", name="dashboard_close_day")
@@ -133,12 +156,11 @@ class ProviderBookingController(Controller):
         request: Request,
         day: FromPath[str],
         settings: SettingsDep,
+        clock: ClockDep,
         member: Annotated[str | None, QueryParameter(name="member")] = None,
     ) -> Template:
         business = await _business(request)
-        chosen = _day(day, None) if day else None
-        if chosen is None:
-            raise PageMissing("That isn't a day.")
+        chosen = _calendar_day(day, city_today(clock.now(), settings.city.zone))
         person = await self._person(business, member)
         start, end = city_day_bounds(chosen, settings.city.zone)
         live = await booking.day_bookings(business["id"], start, end, member_id=person.id if person else None)
@@ -181,9 +203,7 @@ class ProviderBookingController(Controller):
 
     async def _day(self, request: Request, day: str, closed: bool, settings, clock, payments) -> Response:
         business = await _business(request)
-        chosen = _day(day, None)
-        if chosen is None:
-            raise PageMissing("That isn't a day.")
+        chosen = _calendar_day(day, city_today(clock.now(), settings.city.zone))
         form = await request.form()
         decision = form.get("bookings") if isinstance(form.get("bookings"), str) else None
         member = form.get("member") if isinstance(form.get("member"), str) else None
@@ -238,7 +258,7 @@ class ProviderBookingController(Controller):
     ) -> Template:
         business = await _business(request)
         today = city_today(clock.now(), settings.city.zone)
-        chosen = _day(day, today)
+        chosen = _shown_day(request, day, today)
         team = await team_of(business["id"])
         person = next((m for m in team if m.public_id == member), None)
         agenda = await queries.day_agenda(

@@ -148,7 +148,7 @@ async def book_page(
         async def times() -> Rendered:
             service = await _service_or_404(slug, service_id)
             context = await _times_context(
-                service, day, member, HoldForm(area=[]), clock.now(), settings.city.zone
+                service, day, member, HoldForm(area=[], now=clock.now()), clock.now(), settings.city.zone
             )
             return Rendered(render_fragment(request, "booking/_times.html", context), {})
 
@@ -158,7 +158,7 @@ async def book_page(
         return Response(rendered.html, media_type=MediaType.HTML, headers={"vary": "HX-Request"})
     service = await _service_or_404(slug, service_id)
     await booking.bookings_expire_lapsed(now=clock.now(), provider_id=service["provider.id"])
-    form = HoldForm(area=await queries.service_area_choices(service["provider.id"]))
+    form = HoldForm(area=await queries.service_area_choices(service["provider.id"]), now=clock.now())
     return await _booking_page(request, settings, clock, service, day, member, form)
 
 
@@ -166,7 +166,7 @@ async def book_page(
 async def book_submit(
     request: Request, slug: FromPath[str], service_id: FromPath[str], settings: SettingsDep, clock: ClockDep
 ) -> Response:
-    form = await bind_form(HoldForm, request, area=[])
+    form = await bind_form(HoldForm, request, area=[], now=clock.now())
     day = (await request.form()).get("day")
     day = day if isinstance(day, str) else None
 
@@ -365,7 +365,7 @@ async def reschedule_page(
     day: Annotated[str | None, QueryParameter(name="day")] = None,
 ) -> Template:
     view = await own_booking(request, public_id)
-    return await _reschedule_page(request, settings, clock, view, day, RescheduleForm())
+    return await _reschedule_page(request, settings, clock, view, day, RescheduleForm(now=clock.now()))
 
 
 @post("/bookings/{public_id:str}/reschedule", guards=[requires_login])
@@ -373,7 +373,7 @@ async def reschedule_submit(
     request: Request, public_id: FromPath[str], settings: SettingsDep, clock: ClockDep
 ) -> Response:
     view = await own_booking(request, public_id)
-    form = await bind_form(RescheduleForm, request)
+    form = await bind_form(RescheduleForm, request, now=clock.now())
     day = (await request.form()).get("day")
     day = day if isinstance(day, str) else None
     if not form.validate():

@@ -74,7 +74,7 @@ class ProfileForm(Form):
     )
     service_area = SelectMultipleField(
         "Neighbourhoods you travel to",
-        coerce=int,
+        coerce=choice_id,
         validate_choice=False,
         option_widget=widgets.CheckboxInput(),
         widget=widgets.ListWidget(prefix_label=False),

@@ -27,6 +27,7 @@ from app.web.flash import flash
 from app.web.forms import add_domain_error, bind_form
 from app.web.guards import requires_role
 from app.web.htmx import render, wants_fragment
+from app.web.params import PathId
 from app.web.uploads import posted_files, store_uploads
 
 MAX_FILES_PER_UPLOAD = 8
@@ -157,10 +158,10 @@ class DashboardController(Controller):
                 "buffer_minutes": business["buffer_minutes"],
             },
         )
-        return await self._hours(request, business, settings, clock, form, TimeOffForm())
+        return await self._hours(request, business, settings, clock, form)
 
     async def _hours(
-        self, request, business, settings, clock, form, time_off_form, status_code=200
+        self, request, business, settings, clock, form, time_off_form=None, status_code=200
     ) -> Template:
         today = city_today(clock.now(), settings.city.zone)
         return render(
@@ -169,7 +170,7 @@ class DashboardController(Controller):
             {
                 "form": form,
                 "business": business,
-                "time_off_form": time_off_form,
+                "time_off_form": time_off_form or TimeOffForm(today=today),
                 "time_off": await booking_queries.time_off_of(business["id"], today=today),
             },
             status_code=status_code,
@@ -180,7 +181,7 @@ class DashboardController(Controller):
         business = await _business(request)
         form = await bind_form(HoursForm, request)
         if not form.validate():
-            return await self._hours(request, business, settings, clock, form, TimeOffForm(), status_code=422)
+            return await self._hours(request, business, settings, clock, form, status_code=422)
         await catalog.provider_set_hours(
             business["id"],
             form.intervals,
@@ -196,7 +197,8 @@ class DashboardController(Controller):
     @post("/time-off")
     async def add_time_off(self, request: Request, settings: SettingsDep, clock: ClockDep) -> Response:
         business = await _business(request)
-        time_off_form = await bind_form(TimeOffForm, request)
+        today = city_today(clock.now(), settings.city.zone)
+        time_off_form = await bind_form(TimeOffForm, request, today=today)
         if not time_off_form.validate():
             hours_form = HoursForm(
                 intervals=await queries.opening_hours(business["id"]),
@@ -218,11 +220,9 @@ class DashboardController(Controller):
 
     @post("/time-off/{time_off_id:int}/delete")
     async def delete_time_off(
-        self, request: Request, time_off_id: FromPath[int], settings: SettingsDep, clock: ClockDep
+        self, request: Request, time_off_id: PathId, settings: SettingsDep, clock: ClockDep
     ) -> Redirect:
         business = await _business(request)
-        if not 0 < time_off_id < 2**31:
-            raise PageMissing("Those days off don't exist.")
         await booking.time_off_remove(
             provider_id=business["id"], time_off_id=time_off_id, now=clock.now(), zone=settings.city.zone
         )

@@ -29,17 +29,28 @@ from app.web.flash import flash
 from app.web.forms import add_domain_error, bind_form
 from app.web.guards import requires_role
 from app.web.htmx import render
+from app.web.params import whole_number
 
 CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+PAYOUT_MONTHS = 120  # the months of payouts one can look back on: ten years
+MONTH_OUTSIDE = "Payouts can be shown from {first} to this month. Choose a month in between."
+
+
+def _first_payout_month(today: date) -> date:
+    return months_before(today.replace(day=1), PAYOUT_MONTHS)
 
 
 def _month(raw: str | None, today: date) -> date:
-    """?month=2026-11, else the current month."""
-    try:
-        year, month = (int(part) for part in (raw or "").split("-"))
-        return date(year, month, 1)
-    except ValueError:
-        return today.replace(day=1)
+    """?month=2026-11; the current month when it is missing or unreadable."""
+    this_month = today.replace(day=1)
+    year_text, _, month_text = (raw or "").partition("-")
+    year, month = whole_number(year_text, least=1, most=9999), whole_number(month_text, least=1, most=12)
+    if year is None or month is None:
+        return this_month
+    chosen, first = date(year, month, 1), _first_payout_month(today)
+    if not first <= chosen <= this_month:
+        raise DomainError(MONTH_OUTSIDE.format(first=f"{first:%B %Y}"))
+    return chosen
 
 
 def _cell(value) -> str:
@@ -87,7 +98,7 @@ class MoneyAdminController(Controller):
             "admin/payouts.html",
             {
                 "month": chosen,
-                "previous": months_before(chosen, 1),
+                "previous": months_before(chosen, 1) if chosen > _first_payout_month(today) else None,
                 "next": months_before(chosen, -1) if chosen < today.replace(day=1) else None,
                 "payouts": rows,
                 "total": sum(row.totals.earning_cents for row in rows),

@@ -28,7 +28,6 @@ LOOKUP_RULE = ThrottleRule(limit=10, window=timedelta(minutes=15))
 
 NOT_A_CODE = "That isn't a booking code. Codes have 8 letters and digits, like K7QX-3M9P."
 UNKNOWN_CODE = "No booking has this code. Check it with the customer, letter by letter."
-FOREIGN_CODE = "This code is for a booking with another business, so it can't be redeemed here."
 CANCELLED = "This booking was cancelled on {when}. Don't provide the service for this code."
 ALREADY_REDEEMED = "This code was already redeemed on {when}."
 MISSED = "This booking was marked as missed, so its code can't be redeemed any more."
@@ -62,8 +61,9 @@ async def code_lookup(
 ) -> Redeemable:
     """The booking a typed or scanned code belongs to, if this provider may redeem it now.
 
-    Each refusal names its reason. Every lookup counts against the account's limit; a good
-    code is forgotten again, so only failures add up.
+    Each refusal names its reason, except that another business's code is as unknown as one
+    nobody has. Every lookup counts against the account's limit; a good code is forgotten
+    again, so only failures add up.
     """
     recorded = await throttle_attempt((f"redeem:account:{account_id}",), rule=LOOKUP_RULE, now=now)
     code = normalize(typed)
@@ -86,10 +86,10 @@ async def code_lookup(
         .where(Booking.redemption_code == code)
         .first()
     )
-    if row is None:
+    if row is None or row["provider"] != provider_id:
+        # Another business's code gets the same answer as a code nobody has: a provider can't
+        # probe which codes exist (and the attempt counts against the limit all the same).
         raise NotFoundError(UNKNOWN_CODE, field="code")
-    if row["provider"] != provider_id:
-        raise DomainError(FOREIGN_CODE, field="code")
     status = Status(row["status"])
 
     def when(instant: datetime) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath
 from litestar.response import Redirect
 
 from app.accounts.identity import Role
@@ -19,6 +18,7 @@ from app.web.flash import flash
 from app.web.forms import FormInput, add_domain_error
 from app.web.guards import requires_role
 from app.web.htmx import render, wants_fragment
+from app.web.params import PathId, id_from
 
 DONE = {
     Decision.approve: "Approved: the review is published and counts in the rating.",
@@ -109,15 +109,15 @@ class ModerationController(Controller):
         )
 
     @post("/{review_id:int}/approve")
-    async def approve(self, request: Request, review_id: FromPath[int], clock: ClockDep) -> Response:
+    async def approve(self, request: Request, review_id: PathId, clock: ClockDep) -> Response:
         return await self._decide(request, review_id, Decision.approve, clock.now())
 
     @post("/{review_id:int}/keep")
-    async def keep(self, request: Request, review_id: FromPath[int], clock: ClockDep) -> Response:
+    async def keep(self, request: Request, review_id: PathId, clock: ClockDep) -> Response:
         return await self._decide(request, review_id, Decision.keep, clock.now())
 
     @post("/{review_id:int}/reject")
-    async def reject(self, request: Request, review_id: FromPath[int], clock: ClockDep) -> Response:
+    async def reject(self, request: Request, review_id: PathId, clock: ClockDep) -> Response:
         form = _reject_form(review_id, FormInput(await request.form()))
         if not form.validate():
             return await self._row_or_page(request, review_id, form=form, status_code=422)
@@ -126,7 +126,7 @@ class ModerationController(Controller):
     @post("/approve")
     async def approve_many(self, request: Request, clock: ClockDep) -> Redirect:
         posted = await request.form()
-        ids = sorted({int(v) for v in posted.getall("review", []) if isinstance(v, str) and v.isdigit()})
+        ids = sorted({n for v in posted.getall("review", []) if (n := id_from(v)) is not None})
         if not ids:
             flash(request, NONE_CHOSEN, "error")
             return Redirect("/admin/reviews", status_code=303)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath
 from litestar.response import Redirect
 
 from app.accounts.identity import Role
@@ -20,6 +19,7 @@ from app.web.flash import flash
 from app.web.forms import add_domain_error, bind_form
 from app.web.guards import requires_role
 from app.web.htmx import render, wants_fragment
+from app.web.params import PathId
 
 REPLIED = "Your reply is published under the review."
 REPLY_SAVED = "Your reply is updated."
@@ -130,15 +130,15 @@ class ProviderReviewsController(Controller):
         )
 
     @post("/{review_id:int}/reply")
-    async def reply(self, request: Request, review_id: FromPath[int], clock: ClockDep) -> Response:
+    async def reply(self, request: Request, review_id: PathId, clock: ClockDep) -> Response:
         return await self._reply(request, review_id, clock.now(), editing=False)
 
     @post("/{review_id:int}/reply/edit")
-    async def reply_edit(self, request: Request, review_id: FromPath[int], clock: ClockDep) -> Response:
+    async def reply_edit(self, request: Request, review_id: PathId, clock: ClockDep) -> Response:
         return await self._reply(request, review_id, clock.now(), editing=True)
 
     @post("/{review_id:int}/report")
-    async def report(self, request: Request, review_id: FromPath[int], clock: ClockDep) -> Response:
+    async def report(self, request: Request, review_id: PathId, clock: ClockDep) -> Response:
         form = await bind_form(ReasonForm, request, prefix=f"report-{review_id}-")
         return await self._submit(
             request,

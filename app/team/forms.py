@@ -5,7 +5,7 @@ from __future__ import annotations
 from wtforms import Form, RadioField, SelectField, SelectMultipleField, StringField, widgets
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from app.web.forms import choices, strip
+from app.web.forms import choice_id, choices, strip
 
 SERVICES_REQUIRED = "Choose at least one service this person does."
 
@@ -20,7 +20,7 @@ class MemberForm(Form):
     )
     services = SelectMultipleField(
         "Services they do",
-        coerce=int,
+        coerce=choice_id,
         validate_choice=False,
         option_widget=widgets.CheckboxInput(),
         widget=widgets.ListWidget(prefix_label=False),

@@ -28,6 +28,7 @@ from app.web.flash import flash
 from app.web.forms import add_domain_error, bind_form
 from app.web.guards import requires_role
 from app.web.htmx import render
+from app.web.params import PathId
 from app.web.uploads import posted_files, store_uploads
 
 PHOTO_BODY_LIMIT = MAX_UPLOAD_BYTES + 1024 * 1024
@@ -153,7 +154,7 @@ class TeamController(Controller):
                 "hours_form": hours_form or WeekHoursForm(intervals=member.own_hours or business_hours),
                 "business_summary": weekly_summary(business_hours),
                 "own_summary": weekly_summary(member.own_hours),
-                "time_off_form": time_off_form or TimeOffForm(),
+                "time_off_form": time_off_form or TimeOffForm(today=today),
                 "time_off": await booking_queries.time_off_of(
                     business["id"], today=today, member_id=member.id
                 ),
@@ -263,7 +264,8 @@ class TeamController(Controller):
     ) -> Response:
         business = await _business(request)
         member = await _member(business, public_id)
-        time_off_form = await bind_form(TimeOffForm, request)
+        today = city_today(clock.now(), settings.city.zone)
+        time_off_form = await bind_form(TimeOffForm, request, today=today)
         if not time_off_form.validate():
             return await self._member_page(
                 request, business, member, settings, clock, time_off_form=time_off_form, status_code=422
@@ -285,14 +287,12 @@ class TeamController(Controller):
         self,
         request: Request,
         public_id: FromPath[str],
-        time_off_id: FromPath[int],
+        time_off_id: PathId,
         settings: SettingsDep,
         clock: ClockDep,
     ) -> Redirect:
         business = await _business(request)
         member = await _member(business, public_id)
-        if not 0 < time_off_id < 2**31:
-            raise PageMissing("Those days off don't exist.")
         await booking.time_off_remove(
             provider_id=business["id"], time_off_id=time_off_id, now=clock.now(), zone=settings.city.zone
         )

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from litestar import Request
-from wtforms import Form
+from wtforms import DateField, Form
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 from app.shared.errors import DomainError
+from app.web.params import DayWindow, whole_number
 
 
 class FormInput:
@@ -52,13 +53,11 @@ def strip(value):
 
 
 def choice_id(value) -> int | None:
-    """A posted <select> value as an id; anything else (empty, tampered) reads as no choice."""
+    """A posted <select> value as a number (an id, or minutes); anything else (empty, tampered,
+    past what the database holds) reads as no choice."""
     if isinstance(value, int):
         return value
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    return whole_number(value)
 
 
 def require_choice(message: str):
@@ -76,3 +75,29 @@ def choices(pairs, placeholder: str | None = None) -> list[SelectChoice]:
     """<select> options from (value, label) pairs, after an empty placeholder option if given."""
     options = [SelectChoice("", placeholder)] if placeholder else []
     return options + [SelectChoice(value, label) for value, label in pairs]
+
+
+class DayField(DateField):
+    """A date input whose day must lie in a window the form sets once it knows today (``allow``).
+
+    ``outside`` is the message for other days; it may name ``{first}`` and ``{last}``. The window
+    also becomes the input's min and max, so the browser's date picker offers only those days.
+    """
+
+    def __init__(self, label=None, validators=None, *, outside: str, **kwargs) -> None:
+        super().__init__(label, validators, **kwargs)
+        self.outside = outside
+        self.window: DayWindow | None = None
+
+    def allow(self, window: DayWindow) -> None:
+        self.window = window
+        self.render_kw = {
+            **(self.render_kw or {}),
+            "min": window.first.isoformat(),
+            "max": window.last.isoformat(),
+        }
+
+    def pre_validate(self, form: Form) -> None:
+        if self.data is not None and self.window is not None and self.data not in self.window:
+            first, last = (f"{day.day} {day:%B %Y}" for day in (self.window.first, self.window.last))
+            raise ValidationError(self.outside.format(first=first, last=last))

@@ -1,9 +1,11 @@
 """Sign-up, sign-in, sign-out and password changes over HTTP."""
 
+from datetime import timedelta
+
 from app.accounts.forms import NEIGHBOURHOOD_REQUIRED
 from app.accounts.queries import account_by_email
 from app.accounts.rules import EMAIL_INVALID, PASSWORD_TOO_SHORT
-from app.accounts.services import EMAIL_TAKEN, LOGIN_FAILED
+from app.accounts.services import EMAIL_TAKEN, LOGIN_FAILED, TOO_MANY_ATTEMPTS
 from app.catalog.tables import Provider
 from tests.factories import PASSWORD, make_account, neighbourhood
 from tests.http.conftest import browser, csrf_token, log_in, post_form, sign_up
@@ -47,6 +49,23 @@ async def test_signing_up_twice_with_one_email_explains_what_to_do(client):
     response = await sign_up(client, "ANA@example.com")
     assert response.status_code == 422
     assert EMAIL_TAKEN.replace("'", "&#39;") in response.text
+
+
+async def test_sign_up_says_an_email_is_taken_only_ten_times_a_quarter_hour_per_address(client, clock):
+    """Without email, sign-up must say an address is taken; the rate limit keeps that from
+    being a way to list who has an account."""
+    taken = [f"resident{n}@example.com" for n in range(12)]
+    for email in taken:
+        await make_account(email)
+    for email in taken[:10]:
+        answer = await sign_up(client, email)
+        assert answer.status_code == 422 and EMAIL_TAKEN.replace("'", "&#39;") in answer.text
+    blocked = await sign_up(client, taken[10])
+    assert blocked.status_code == 429 and blocked.headers["retry-after"] == "900"
+    assert TOO_MANY_ATTEMPTS.format(minutes="15 minutes") in blocked.text
+    assert EMAIL_TAKEN.replace("'", "&#39;") not in blocked.text
+    clock.advance(timedelta(minutes=15))
+    assert EMAIL_TAKEN.replace("'", "&#39;") in (await sign_up(client, taken[11])).text
 
 
 async def test_a_provider_signs_up_and_lands_on_a_dashboard_awaiting_verification(client):

@@ -67,7 +67,8 @@ async def test_neighbourhoods_need_a_centre_and_renames_are_checked(client):
     assert (await post_form(client, "/admin/neighbourhoods/999999/down", {})).status_code == 404
 
 
-async def test_ids_too_large_for_the_database_are_404(client):
+async def test_ids_too_large_for_the_database_get_the_400_page(client):
     await as_admin(client)
     for path in ("/admin/categories/9999999999/up", "/admin/categories/99999999999999999999/rename"):
-        assert (await post_form(client, path, {"name": "x"})).status_code == 404
+        assert (await post_form(client, path, {"name": "x"})).status_code == 400
+    assert (await post_form(client, "/admin/categories/9999/up", {})).status_code == 404

@@ -6,14 +6,14 @@ from datetime import timedelta
 
 import pytest
 
-from app.accounts.tables import UserAccount
+from app.accounts.tables import ThrottleEvent, UserAccount
 from app.booking.tables import Booking
 from app.catalog.tables import Provider
 from app.payments import services as payments
 from app.redemption import services as redemption
 from app.redemption.codes import grouped
 from app.redemption.tables import RedemptionLog
-from app.shared.errors import DomainError, TooManyAttemptsError
+from app.shared.errors import DomainError, NotFoundError, TooManyAttemptsError
 from tests.conftest import TEST_NOW
 from tests.factories import MADRID, make_listed_provider
 from tests.integration.test_booking import hold, residents, setup_provider
@@ -72,14 +72,24 @@ async def test_two_devices_redeeming_one_code_redeem_it_once(database_url, confi
     assert await RedemptionLog.count().where(RedemptionLog.booking == booking["id"]) == 1
 
 
-async def test_another_providers_code_is_refused(database_url, config):
+async def test_another_providers_code_is_refused_exactly_like_a_code_nobody_has(database_url, config):
     _, _, booking = await paid_booking(config)
     other = await make_listed_provider("Someone Else", owner_email="else@example.com")
     else_owner = (
         await UserAccount.select(UserAccount.id).where(UserAccount.email == "else@example.com").first()
     )["id"]
-    with pytest.raises(DomainError, match="another business"):
-        await redeem(other, else_owner, booking["redemption_code"], on_the_day(booking))
+    code = booking["redemption_code"]
+    nobodys = "ZZZZZZZZ" if code != "ZZZZZZZZ" else "YYYYYYYY"
+    answers = []
+    for typed in (code, nobodys):
+        with pytest.raises(DomainError) as refused:
+            await redeem(other, else_owner, typed, on_the_day(booking))
+        answers.append(
+            (type(refused.value), refused.value.status_code, refused.value.message, refused.value.field)
+        )
+    assert answers[0] == answers[1] == (NotFoundError, 404, redemption.UNKNOWN_CODE, "code")
+    # Both count against the guessing limit alike.
+    assert await ThrottleEvent.count().where(ThrottleEvent.bucket == f"redeem:account:{else_owner}") == 2
     assert (await Booking.select(Booking.status).where(Booking.id == booking["id"]).first())[
         "status"
     ] == "confirmed"

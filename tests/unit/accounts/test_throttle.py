@@ -56,5 +56,7 @@ def test_forged_or_garbled_device_tokens_are_not_trusted():
         f"{account}.{issued}.{'0' * len(signature)}",
         f"x.{issued}.{signature}",
         f"{account}.{issued}.{signature}.extra",
+        f"{account}.{'9' * 4000}.{signature}",  # overflowed a float: a 500 at login
+        f"{account}.².{signature}",
     ]:
         assert not device_token_is_valid(forged, 7, NOW, SECRET), forged
