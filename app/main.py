@@ -48,6 +48,7 @@ from app.team import routes as team_routes
 from app.web import health
 from app.web.errors import EXCEPTION_HANDLERS
 from app.web.fragments import FragmentCache
+from app.web.requests import SiteRequest
 from app.web.security import CrossSiteDefenceMiddleware, security_headers
 from app.web.sessions import STATELESS_ROUTE_OPT, SessionMiddleware
 from app.web.static import ONE_YEAR, StaticAssets
@@ -189,6 +190,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
         before_send=[security_headers(settings)],
         lifespan=[_lifespan(settings, clock, views, payments)],
         compression_config=CompressionConfig(backend="gzip", minimum_size=500, gzip_compress_level=6),
+        request_class=SiteRequest,
         request_max_body_size=1024 * 1024,
         openapi_config=None,
         logging_config=LoggingConfig(
