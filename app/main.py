@@ -11,11 +11,10 @@ import anyio
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
-from litestar.datastructures import CacheControlHeader, State
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.logging import LoggingConfig
 from litestar.middleware import DefineMiddleware
-from litestar.static_files import create_static_files_router
 
 from app import database
 from app.accounts import admin_routes as account_admin_routes
@@ -50,8 +49,8 @@ from app.web.errors import EXCEPTION_HANDLERS
 from app.web.fragments import FragmentCache
 from app.web.requests import SiteRequest
 from app.web.security import CrossSiteDefenceMiddleware, security_headers
-from app.web.sessions import STATELESS_ROUTE_OPT, SessionMiddleware
-from app.web.static import ONE_YEAR, StaticAssets
+from app.web.sessions import SessionMiddleware
+from app.web.static import StaticAssets, files_router
 from app.web.templating import template_config
 
 logger = logging.getLogger("cityloop")
@@ -135,15 +134,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
     database.bind(database.engine_from_url(settings.database_url))
     assets = StaticAssets(watch=not settings.is_production)
     settings.media_root.mkdir(parents=True, exist_ok=True)
-    media = create_static_files_router(
-        path=MEDIA_URL_PREFIX,
-        directories=[settings.media_root],
-        name="media",
-        # Image keys are random and never reused, so a stored variant never changes.
-        cache_control=CacheControlHeader(max_age=ONE_YEAR, public=True),
-        opt=STATELESS_ROUTE_OPT,
-        include_in_schema=False,
-    )
+    # Image keys are random and never reused, so a stored variant never changes.
+    media = files_router(path=MEDIA_URL_PREFIX, directory=settings.media_root, name="media")
     production = settings.is_production
     csrf_cookie = "__Host-csrftoken" if production else "csrftoken"
     return Litestar(
