@@ -49,7 +49,7 @@ from app.web.errors import EXCEPTION_HANDLERS
 from app.web.fragments import FragmentCache
 from app.web.requests import SiteRequest
 from app.web.security import CrossSiteDefenceMiddleware, security_headers
-from app.web.sessions import SessionMiddleware
+from app.web.sessions import SessionMiddleware, cache_policy
 from app.web.static import StaticAssets, files_router
 from app.web.templating import template_config
 
@@ -179,7 +179,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
         ),
         template_config=template_config(settings, assets),
         exception_handlers=EXCEPTION_HANDLERS,
-        before_send=[security_headers(settings)],
+        before_send=[security_headers(settings), cache_policy],
         lifespan=[_lifespan(settings, clock, views, payments)],
         compression_config=CompressionConfig(backend="gzip", minimum_size=500, gzip_compress_level=6),
         request_class=SiteRequest,

@@ -17,7 +17,7 @@ from litestar.router import Router
 from litestar.static_files import create_static_files_router
 
 from app.settings import PROJECT_ROOT
-from app.web.sessions import STATELESS_ROUTE_OPT
+from app.web.sessions import CACHEABLE_ROUTE_OPT
 
 STATIC_DIR = PROJECT_ROOT / "static"
 VENDOR_DIR = PROJECT_ROOT / "node_modules" / "htmx.org" / "dist"
@@ -58,7 +58,7 @@ def files_router(*, path: str, directory: Path, name: str) -> Router:
         name=name,
         file_system=LocalFiles(),
         cache_control=CacheControlHeader(max_age=ONE_YEAR, public=True),
-        opt=STATELESS_ROUTE_OPT,
+        opt=CACHEABLE_ROUTE_OPT,
         include_in_schema=False,
     )
 
