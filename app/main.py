@@ -47,6 +47,12 @@ from app.team import routes as team_routes
 from app.web import health
 from app.web.errors import EXCEPTION_HANDLERS
 from app.web.fragments import FragmentCache
+from app.web.requestlog import (
+    BackgroundStderrHandler,
+    JsonFormatter,
+    RequestLogMiddleware,
+    request_ids_in_log_records,
+)
 from app.web.requests import SiteRequest
 from app.web.security import CrossSiteDefenceMiddleware, security_headers
 from app.web.sessions import SessionMiddleware, cache_policy
@@ -138,7 +144,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
     media = files_router(path=MEDIA_URL_PREFIX, directory=settings.media_root, name="media")
     production = settings.is_production
     csrf_cookie = "__Host-csrftoken" if production else "csrftoken"
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             *catalog_routes.ROUTES,
             *account_routes.ROUTES,
@@ -186,6 +192,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
         request_max_body_size=1024 * 1024,
         openapi_config=None,
         logging_config=LoggingConfig(
+            logging_module="logging",
+            formatters={"json": {"()": JsonFormatter}},
+            # Litestar's own logger writes here too: JSON lines on stderr, from a background thread.
+            handlers={"queue_listener": {"()": BackgroundStderrHandler, "formatter": "json"}},
             root={"level": "INFO", "handlers": ["queue_listener"]},
             disable_existing_loggers=False,
             log_exceptions="never",  # errors.py logs what matters, once
@@ -193,6 +203,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
         state=State({"settings": settings, "clock": clock, "views": views, "fragments": FragmentCache()}),
         debug=False,
     )
+    request_ids_in_log_records()
+    # Outside Litestar's routing, so paths no route matches are logged (and get an id) too.
+    app.asgi_handler = RequestLogMiddleware(app.asgi_handler)
+    return app
 
 
 def create_app_from_env() -> Litestar:
