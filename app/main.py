@@ -210,5 +210,12 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
 
 
 def create_app_from_env() -> Litestar:
-    """Entry point for uvicorn: ``uvicorn --factory app.main:create_app_from_env``."""
-    return create_app(Settings.from_env())
+    """Entry point for uvicorn: ``uvicorn --factory app.main:create_app_from_env``.
+
+    uvicorn's ``--log-level`` (already applied to its own loggers in this worker) applies to the
+    site's records too: ``--log-level warning`` keeps errors and drops the request lines.
+    """
+    level = logging.getLogger("uvicorn.error").getEffectiveLevel()
+    app = create_app(Settings.from_env())
+    logging.getLogger().setLevel(level)
+    return app

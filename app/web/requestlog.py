@@ -6,7 +6,7 @@ request is handled, so an error can be found from the id a person or a proxy log
 response is sent, ``cityloop.requests`` logs the method, the route's path template (not the URL:
 no ids or query strings, and a bounded set of values), the status and the duration.
 
-Records are rendered as one JSON object per line by the thread that logs (microseconds) and
+Records are queued by the thread that logs them, then rendered as one JSON object per line and
 written to stderr by a background thread, so a slow terminal or pipe never holds up a request.
 """
 
@@ -20,7 +20,6 @@ import secrets
 import sys
 import time
 from contextvars import ContextVar
-from datetime import UTC, datetime
 from logging.handlers import QueueHandler, QueueListener
 
 from litestar.datastructures import MutableScopeHeaders
@@ -107,8 +106,9 @@ class JsonFormatter(logging.Formatter):
     """``{"time": ..., "level": ..., "logger": ..., "message": ..., <extra fields>, "exception": ...}``."""
 
     def format(self, record: logging.LogRecord) -> str:
+        moment = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
         entry = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "time": f"{moment}.{int(record.msecs):03d}Z",
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
@@ -122,12 +122,24 @@ class JsonFormatter(logging.Formatter):
 
 
 class BackgroundStderrHandler(QueueHandler):
-    """Formats in the caller, writes to stderr from a thread of its own; closing drains the queue."""
+    """Queues records for a thread of its own, which formats them and writes them to stderr.
+
+    The request's thread only creates the record: the records never leave this process, so they
+    need no flattening before they are queued. Closing drains the queue.
+    """
 
     def __init__(self) -> None:
         super().__init__(queue.SimpleQueue())
-        self.listener = QueueListener(self.queue, logging.StreamHandler(sys.stderr))
+        self.stream_handler = logging.StreamHandler(sys.stderr)
+        self.listener = QueueListener(self.queue, self.stream_handler)
         self.listener.start()
+
+    def setFormatter(self, fmt: logging.Formatter | None) -> None:
+        super().setFormatter(fmt)
+        self.stream_handler.setFormatter(fmt)
+
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        return record
 
     def close(self) -> None:
         listener, self.listener = self.listener, None

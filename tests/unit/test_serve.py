@@ -6,6 +6,7 @@ import sys
 import time
 
 import httpx
+import pytest
 import uvicorn.config
 
 from app.cli import server_command
@@ -33,14 +34,16 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_the_production_command_writes_a_json_line_per_request_to_stderr(tmp_path):
+@pytest.mark.parametrize("log_level", ["info", "warning"])
+def test_the_production_command_logs_json_lines_per_request_unless_told_warning(tmp_path, log_level):
     database_url = f"sqlite:///{tmp_path}/cityloop.sqlite3"
     migrate(database_url)
     port = _free_port()
     env = {**os.environ, "APP_ENV": "test", "DATABASE_URL": database_url, "MEDIA_ROOT": str(tmp_path / "m")}
     # As the README starts it in production (two workers: the lines come from the worker processes).
     command = [sys.executable, "-m", "app.serve", "--factory", "app.main:create_app_from_env",
-               "--host", "127.0.0.1", "--port", str(port), "--workers", "2", "--no-access-log"]  # fmt: skip
+               "--host", "127.0.0.1", "--port", str(port), "--workers", "2", "--no-access-log",
+               "--log-level", log_level]  # fmt: skip
     server = subprocess.Popen(
         command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )
@@ -60,6 +63,9 @@ def test_the_production_command_writes_a_json_line_per_request_to_stderr(tmp_pat
         server.terminate()
         _, stderr = server.communicate(timeout=60)
     entries = [json.loads(line) for line in stderr.splitlines()]  # every line is one JSON object
+    if log_level == "warning":  # what bench/servers.py asks for: no line per request
+        assert not [entry for entry in entries if entry["logger"] == "cityloop.requests"]
+        return
     assert {"uvicorn.error", "cityloop.requests"} <= {entry["logger"] for entry in entries}
     [line] = [entry for entry in entries if entry.get("request_id") == "serve-test-1"]
     assert line["logger"] == "cityloop.requests" and line["level"] == "INFO"
