@@ -121,10 +121,13 @@ def register_local_webhook(api_base: str, receiver_url: str, secret: str) -> Non
 
 
 def server_command(port: int) -> list[str]:
-    """uvicorn serving the app on loopback; settings come from the environment."""
+    """The production server (app.serve) on loopback; settings come from the environment.
+
+    The site logs a JSON line per request to stderr, so uvicorn's own access log is off.
+    """
     return [
-        sys.executable, "-m", "uvicorn", "--factory", "app.main:create_app_from_env",
-        "--host", "127.0.0.1", "--port", str(port), "--no-server-header",
+        sys.executable, "-m", "app.serve", "--factory", "app.main:create_app_from_env",
+        "--host", "127.0.0.1", "--port", str(port), "--no-server-header", "--no-access-log",
     ]  # fmt: skip
 
 

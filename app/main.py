@@ -11,11 +11,10 @@ import anyio
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
-from litestar.datastructures import CacheControlHeader, State
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.logging import LoggingConfig
 from litestar.middleware import DefineMiddleware
-from litestar.static_files import create_static_files_router
 
 from app import database
 from app.accounts import admin_routes as account_admin_routes
@@ -48,9 +47,16 @@ from app.team import routes as team_routes
 from app.web import health
 from app.web.errors import EXCEPTION_HANDLERS
 from app.web.fragments import FragmentCache
+from app.web.requestlog import (
+    BackgroundStderrHandler,
+    JsonFormatter,
+    RequestLogMiddleware,
+    request_ids_in_log_records,
+)
+from app.web.requests import SiteRequest
 from app.web.security import CrossSiteDefenceMiddleware, security_headers
-from app.web.sessions import STATELESS_ROUTE_OPT, SessionMiddleware
-from app.web.static import ONE_YEAR, StaticAssets
+from app.web.sessions import SessionMiddleware, cache_policy
+from app.web.static import StaticAssets, files_router
 from app.web.templating import template_config
 
 logger = logging.getLogger("cityloop")
@@ -138,18 +144,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
     )
     assets = StaticAssets(watch=not settings.is_production)
     settings.media_root.mkdir(parents=True, exist_ok=True)
-    media = create_static_files_router(
-        path=MEDIA_URL_PREFIX,
-        directories=[settings.media_root],
-        name="media",
-        # Image keys are random and never reused, so a stored variant never changes.
-        cache_control=CacheControlHeader(max_age=ONE_YEAR, public=True),
-        opt=STATELESS_ROUTE_OPT,
-        include_in_schema=False,
-    )
+    # Image keys are random and never reused, so a stored variant never changes.
+    media = files_router(path=MEDIA_URL_PREFIX, directory=settings.media_root, name="media")
     production = settings.is_production
     csrf_cookie = "__Host-csrftoken" if production else "csrftoken"
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             *catalog_routes.ROUTES,
             *account_routes.ROUTES,
@@ -190,12 +189,17 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
         ),
         template_config=template_config(settings, assets),
         exception_handlers=EXCEPTION_HANDLERS,
-        before_send=[security_headers(settings)],
+        before_send=[security_headers(settings), cache_policy],
         lifespan=[_lifespan(settings, clock, views, payments)],
         compression_config=CompressionConfig(backend="gzip", minimum_size=500, gzip_compress_level=6),
+        request_class=SiteRequest,
         request_max_body_size=1024 * 1024,
         openapi_config=None,
         logging_config=LoggingConfig(
+            logging_module="logging",
+            formatters={"json": {"()": JsonFormatter}},
+            # Litestar's own logger writes here too: JSON lines on stderr, from a background thread.
+            handlers={"queue_listener": {"()": BackgroundStderrHandler, "formatter": "json"}},
             root={"level": "INFO", "handlers": ["queue_listener"]},
             disable_existing_loggers=False,
             log_exceptions="never",  # errors.py logs what matters, once
@@ -203,8 +207,19 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
         state=State({"settings": settings, "clock": clock, "views": views, "fragments": FragmentCache()}),
         debug=False,
     )
+    request_ids_in_log_records()
+    # Outside Litestar's routing, so paths no route matches are logged (and get an id) too.
+    app.asgi_handler = RequestLogMiddleware(app.asgi_handler)
+    return app
 
 
 def create_app_from_env() -> Litestar:
-    """Entry point for uvicorn: ``uvicorn --factory app.main:create_app_from_env``."""
-    return create_app(Settings.from_env())
+    """Entry point for uvicorn: ``uvicorn --factory app.main:create_app_from_env``.
+
+    uvicorn's ``--log-level`` (already applied to its own loggers in this worker) applies to the
+    site's records too: ``--log-level warning`` keeps errors and drops the request lines.
+    """
+    level = logging.getLogger("uvicorn.error").getEffectiveLevel()
+    app = create_app(Settings.from_env())
+    logging.getLogger().setLevel(level)
+    return app

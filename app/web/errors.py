@@ -16,6 +16,7 @@ from app.accounts.rules import safe_next_path
 from app.shared.errors import DomainError, TooManyAttemptsError
 from app.web.exceptions import PageMissing, Refused
 from app.web.htmx import wants_fragment
+from app.web.requests import BodyUnreadable
 from app.web.security import LITESTAR_CSRF_FAILURE
 
 logger = logging.getLogger("cityloop.errors")
@@ -71,7 +72,7 @@ def _prepare_scope(request: Request) -> None:
 
 def _message_for(exc: HTTPException) -> str | None:
     """The text to show: ours when we wrote one for people, else the generic text of the status."""
-    if isinstance(exc, (Refused, PageMissing)):
+    if isinstance(exc, (Refused, PageMissing, BodyUnreadable)):
         return exc.detail
     if exc.detail == LITESTAR_CSRF_FAILURE:
         return CSRF_REFUSED

@@ -95,7 +95,7 @@ class CrossSiteDefenceMiddleware:
         if scope["type"] == "http" and scope["method"] not in SAFE_METHODS:
             handler = scope.get("route_handler")
             if not (handler is not None and handler.opt.get("exclude_from_csrf")):
-                request = Request(scope, receive)
+                request: Request = scope["litestar_app"].request_class(scope, receive)
                 self._check_same_origin(request)
                 await self._check_token_shape(request)
         await self.app(scope, receive, send)

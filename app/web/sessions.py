@@ -26,8 +26,12 @@ from app.shared.clock import Clock
 logger = logging.getLogger("cityloop.sessions")
 
 SKIP_SESSION = "skip_session"
+CACHEABLE = "cacheable"
 # Route options for responses that never read or set cookies (health checks, static files, images).
 STATELESS_ROUTE_OPT = {SKIP_SESSION: True, "exclude_from_csrf": True}
+# ... and that are the same for everyone, so the Cache-Control they set may stand (see cache_policy).
+CACHEABLE_ROUTE_OPT = {**STATELESS_ROUTE_OPT, CACHEABLE: True}
+NO_STORE = "no-store"
 # Keys that survive sign-in and sign-out into the new session (the rest belongs to the old one).
 _CARRIED_KEYS = ("_flash",)
 # How stale ``last_seen_at`` may get before a request slides the expiry forward (saves a write per request).
@@ -65,6 +69,30 @@ def sign_in(connection: ASGIConnection, user: CurrentUser) -> None:
 def sign_out(connection: ASGIConnection) -> None:
     state: SessionState = connection.scope[_STATE_KEY]
     state.action, state.login_user_id = "logout", None
+
+
+async def cache_policy(message: Message, scope: Scope) -> None:
+    """A ``before_send`` hook: nothing is stored by a browser or proxy unless its route opts in.
+
+    Pages carry the visitor's CSRF token and, once signed in, their name, bookings and secrets
+    (the calendar feed address, redemption codes), so ``no-store`` is the default for every
+    response. A route marked ``CACHEABLE`` (files identical for everyone) keeps the Cache-Control
+    it sets itself, unless the response sets a cookie or answers someone with a session.
+    """
+    if message["type"] != "http.response.start":
+        return
+    headers = MutableScopeHeaders.from_message(message)
+    handler = scope.get("route_handler")
+    state: SessionState | None = scope.get(_STATE_KEY)
+    shareable = (
+        handler is not None
+        and handler.opt.get(CACHEABLE)
+        and "cache-control" in headers
+        and "set-cookie" not in headers
+        and (state is None or state.loaded is None)
+    )
+    if not shareable:
+        headers["cache-control"] = NO_STORE
 
 
 class SessionMiddleware:

@@ -6,25 +6,61 @@ the moment a deploy changes them.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 from pathlib import Path
+from typing import Any
 
 from litestar.datastructures import CacheControlHeader
+from litestar.file_system import BaseLocalFileSystem
 from litestar.router import Router
 from litestar.static_files import create_static_files_router
 
 from app.settings import PROJECT_ROOT
-from app.web.sessions import STATELESS_ROUTE_OPT
+from app.web.sessions import CACHEABLE_ROUTE_OPT
 
 STATIC_DIR = PROJECT_ROOT / "static"
 VENDOR_DIR = PROJECT_ROOT / "node_modules" / "htmx.org" / "dist"
 MOUNTS = {"/static": STATIC_DIR, "/vendor": VENDOR_DIR}
 REQUIRED_VENDOR_FILES = ("htmx.min.js",)
 ONE_YEAR = 365 * 24 * 3600
+# What the disk answers for a name no file can have: too long, or a folder below a file.
+_IMPOSSIBLE_NAMES = frozenset({errno.ENAMETOOLONG, errno.ENOTDIR, errno.ELOOP, errno.EILSEQ})
 
 
 class MissingAssetsError(RuntimeError):
     pass
+
+
+class LocalFiles(BaseLocalFileSystem):
+    """The local disk, where a name no file can have is simply not found (a 404).
+
+    Litestar's file system lets a NUL in the name (``ValueError``) or a name the kernel refuses
+    (``OSError``) escape as a 500.
+    """
+
+    async def info(self, path: Any, **kwargs: Any) -> Any:
+        try:
+            return await super().info(path, **kwargs)
+        except ValueError as exc:
+            raise FileNotFoundError(path) from exc
+        except OSError as exc:
+            if exc.errno in _IMPOSSIBLE_NAMES:
+                raise FileNotFoundError(path) from exc
+            raise
+
+
+def files_router(*, path: str, directory: Path, name: str) -> Router:
+    """Files under ``path``, cached for a year: each URL's content never changes (hashed or random)."""
+    return create_static_files_router(
+        path=path,
+        directories=[directory],
+        name=name,
+        file_system=LocalFiles(),
+        cache_control=CacheControlHeader(max_age=ONE_YEAR, public=True),
+        opt=CACHEABLE_ROUTE_OPT,
+        include_in_schema=False,
+    )
 
 
 class StaticAssets:
@@ -54,13 +90,6 @@ class StaticAssets:
 
     def routers(self) -> list[Router]:
         return [
-            create_static_files_router(
-                path=prefix,
-                directories=[directory],
-                name=prefix.strip("/"),
-                cache_control=CacheControlHeader(max_age=ONE_YEAR, public=True),
-                opt=STATELESS_ROUTE_OPT,
-                include_in_schema=False,
-            )
+            files_router(path=prefix, directory=directory, name=prefix.strip("/"))
             for prefix, directory in self.mounts.items()
         ]
