@@ -59,6 +59,11 @@ class LiveServer:
     url: str
     database_path: Path
     env: dict[str, str]
+    log_path: Path
+
+    def log_text(self) -> str:
+        """What the server has written to stderr and stdout so far."""
+        return self.log_path.read_text()
 
     @contextmanager
     def at(self, instant: datetime) -> Iterator[str]:
@@ -117,7 +122,7 @@ def live_server(sqlite_template, tmp_path_factory, localstripe) -> Iterator[Live
         wait_until_healthy(url, process)
         settings = Settings.from_env(env)
         register_local_webhook(localstripe, f"{url}/stripe/webhook", settings.stripe.webhook_secret)
-        yield LiveServer(url=url, database_path=database_path, env=env)
+        yield LiveServer(url=url, database_path=database_path, env=env, log_path=workdir / "server.log")
     finally:
         process.terminate()
         process.wait(timeout=10)
