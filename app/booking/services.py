@@ -8,6 +8,7 @@ members it may take, in id order, so bookings of one person queue instead of col
 
 from __future__ import annotations
 
+import logging
 import random
 import secrets
 from collections import Counter
@@ -42,9 +43,11 @@ from app.catalog.rules import ServiceLocation
 from app.catalog.tables import Neighbourhood, OpeningHours, Provider, ProviderServiceArea, Service
 from app.database import SqlValues
 from app.redemption.codes import new_code
+from app.shared.citytime import city_day_bounds
 from app.shared.errors import ConflictError, DomainError, NotFoundError
 from app.team.tables import TeamMember, TeamMemberHours, TeamMemberService
 
+logger = logging.getLogger("cityloop.booking")
 _BATCH = 500
 # Slots whose time overlaps a window start at most this long before it: services last at most
 # 12 hours (catalog.forms) and buffers are shorter than a day.
@@ -72,9 +75,9 @@ async def slots_refresh(
         )
         if provider is None:
             return
-        first_day, last_day = booking_window(now, zone, provider["horizon_days"])
+        window = booking_window(now, zone, provider["horizon_days"])
         wanted = await _wanted_slots(
-            provider_id, provider, now=now, zone=zone, days=(first_day, last_day), service_ids=service_ids
+            provider_id, provider, now=now, zone=zone, window=window, service_ids=service_ids
         )
         existing = await Slot.select(
             Slot.id,
@@ -147,11 +150,15 @@ async def _wanted_slots(
     *,
     now: datetime,
     zone: ZoneInfo,
-    days: tuple[date, date],
+    window: tuple[date, date],
     service_ids: list[int] | None,
 ) -> dict[tuple[int, int, datetime], Slot]:
-    """Every slot the team's hours give, by (service, member, start)."""
-    first_day, last_day = days
+    """Every slot the team's hours give in the window's days, by (service, member, start).
+
+    Days off and closed times are read and applied only where they overlap the window, so the
+    work depends on the window, never on how far a stored date reaches.
+    """
+    first_day, last_day = window
     business: list[Interval] = []
     service_hours: dict[int, list[Interval]] = {}
     for row in await OpeningHours.select().where(OpeningHours.provider == provider_id):
@@ -185,15 +192,18 @@ async def _wanted_slots(
     business_off: list[tuple[date, date]] = []
     member_off: dict[int, list[tuple[date, date]]] = {}
     for row in await TimeOff.select(TimeOff.member, TimeOff.first_day, TimeOff.last_day).where(
-        TimeOff.provider == provider_id, TimeOff.last_day >= first_day
+        TimeOff.provider == provider_id, TimeOff.last_day >= first_day, TimeOff.first_day <= last_day
     ):
         span = (row["first_day"], row["last_day"])
         (business_off if row["member"] is None else member_off.setdefault(row["member"], [])).append(span)
-    closures = await queries.closed_times_of(members, now, now + timedelta(days=provider["horizon_days"] + 2))
+    # A slot of the window's last day ends at most a service's length after that day.
+    closures = await queries.closed_times_of(
+        members, now, city_day_bounds(last_day, zone)[1] + _LONGEST_CLAIM
+    )
     notice, buffer = provider["min_notice_minutes"], provider["buffer_minutes"]
     wanted: dict[tuple[int, int, datetime], Slot] = {}
     for member in members:
-        off = days_off([*business_off, *member_off.get(member, [])])
+        off = days_off([*business_off, *member_off.get(member, [])], window=window)
         for service in services:
             if (member, service["id"]) not in performs:
                 continue
@@ -227,10 +237,30 @@ async def _wanted_slots(
     return wanted
 
 
-async def slots_refresh_all(*, now: datetime, zone: ZoneInfo) -> None:
-    """Extend every verified provider's slots to the end of its booking window (run daily)."""
-    for row in await Provider.select(Provider.id).where(Provider.is_verified.eq(True)):
-        await slots_refresh(row["id"], now=now, zone=zone)
+@dataclass(frozen=True, slots=True)
+class RefreshReport:
+    refreshed: int
+    failed: tuple[int, ...]  # ids of the providers whose refresh raised (each logged)
+
+
+async def slots_refresh_all(*, now: datetime, zone: ZoneInfo) -> RefreshReport:
+    """Extend every verified provider's slots to the end of its booking window (run daily).
+
+    Each provider is refreshed in a transaction of its own: one whose data can't be refreshed
+    is logged with its id and keeps its slots as they were, and the others are refreshed all
+    the same.
+    """
+    refreshed, failed = 0, []
+    providers = await Provider.select(Provider.id).where(Provider.is_verified.eq(True)).order_by(Provider.id)
+    for row in providers:
+        try:
+            await slots_refresh(row["id"], now=now, zone=zone)
+        except Exception:  # whatever one provider's rows hold, the next provider still gets its slots
+            logger.exception("refreshing the free times of provider %s failed", row["id"])
+            failed.append(row["id"])
+        else:
+            refreshed += 1
+    return RefreshReport(refreshed=refreshed, failed=tuple(failed))
 
 
 async def next_free_refresh(*, now: datetime, provider_id: int | None = None) -> None:

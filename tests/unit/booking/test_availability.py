@@ -149,7 +149,7 @@ def _member_slots(day, business, members, durations, buffer, off) -> list[Member
                 first_day=day,
                 last_day=day,
                 zone=MADRID,
-                days_off=days_off([(day, day)]) if off[member] else (),
+                days_off=days_off([(day, day)], window=(day, day)) if off[member] else (),
             )
             for time in times:
                 slots.append(
