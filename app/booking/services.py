@@ -61,9 +61,13 @@ async def slots_refresh(
 
     Each active member gets the slots of every service they perform, in the hours they do it
     (catalog.hours.member_service_hours), outside the business's and their own days off, closed
-    where they closed the time. Unbooked slots that no longer fit are removed, or, if old
-    bookings point at them, left without seats; slots with live bookings stay as they are.
-    ``service_ids`` limits the work to the services that changed.
+    where they closed the time. A slot that no longer fits is deleted only if no booking, of any
+    status, points at it; otherwise it is withdrawn: its bookings keep it and it sells nothing
+    more, even once they end. Booked slots keep their times. ``service_ids`` limits the work to
+    the services that changed.
+
+    Inside a caller's transaction the refresh joins it, so a change of hours, team or services
+    and the slots that follow from it commit together or not at all.
     """
     async with database.transaction():
         # Two refreshes of one provider at once would each delete what the other just made.
@@ -90,43 +94,48 @@ async def slots_refresh(
             Slot.capacity,
             Slot.booked,
             Slot.is_closed,
+            Slot.is_withdrawn,
         ).where(Slot.provider == provider_id, Slot.starts_at >= now)
         if service_ids is not None:
             existing = [row for row in existing if row["service"] in service_ids]
         kept: set[tuple[int, int, datetime]] = set()
         outdated: dict[int, tuple[int, int, datetime]] = {}
+        for_sale: dict[bool, list[int]] = {True: [], False: []}  # booked slots whose sale changes
         for row in existing:
             key = (row["service"], row["member"], row["starts_at"])
             slot = wanted.get(key)
             if row["booked"]:
-                kept.add(key)  # booked slots stay as they are; booking decides their fate
+                kept.add(key)  # its bookings keep its times; it sells seats only inside the hours
+                if bool(row["is_withdrawn"]) != (slot is None):
+                    for_sale[slot is not None].append(row["id"])
             elif slot is not None and _same_slot(row, slot):
                 kept.add(key)
-            elif row["capacity"] or slot is not None:
+            else:
                 outdated[row["id"]] = key
-        # Unbooked slots nothing points at go; those an ended booking still points at stay.
+        # Unbooked slots nothing points at go; those a booking (even an ended one) points at stay.
         for batch in _batches(list(outdated), _BATCH):
             await Slot.raw(
                 f"DELETE FROM slot WHERE id IN ({', '.join('{}' for _ in batch)}) AND booked = 0 "
                 "AND NOT EXISTS (SELECT 1 FROM booking b WHERE b.slot = slot.id)",
                 *batch,
             )
-        remaining = await _existing_ids(list(outdated))
-        for slot_id in remaining:
+        for slot_id in await _existing_ids(list(outdated)):
             key = outdated[slot_id]
-            slot = wanted.get(key)
-            if slot is None:  # out of the hours now: it keeps its history and takes nobody
-                await Slot.update({Slot.capacity: 0}).where(Slot.id == slot_id, Slot.booked == 0)
+            kept.add(key)
+            if (slot := wanted.get(key)) is None:
+                for_sale[False].append(slot_id)
             else:
                 await Slot.update(_slot_values(slot)).where(Slot.id == slot_id, Slot.booked == 0)
-            kept.add(key)
+        for offered, slot_ids in for_sale.items():
+            for batch in _batches(slot_ids, _BATCH):
+                await Slot.update({Slot.is_withdrawn: not offered}).where(Slot.id.is_in(batch))
         for batch in _batches([slot for key, slot in wanted.items() if key not in kept], _BATCH):
             await Slot.insert(*batch).on_conflict(action="DO NOTHING")
-    await next_free_refresh(now=now, provider_id=provider_id)
+        await next_free_refresh(now=now, provider_id=provider_id)
 
 
 # What a refresh brings up to date on a slot that keeps its service, member and start.
-_REFRESHED = (Slot.ends_at, Slot.claim_until, Slot.book_by, Slot.capacity, Slot.is_closed)
+_REFRESHED = (Slot.ends_at, Slot.claim_until, Slot.book_by, Slot.capacity, Slot.is_closed, Slot.is_withdrawn)
 
 
 def _same_slot(row: dict, slot: Slot) -> bool:
@@ -430,7 +439,7 @@ async def _claim(
 
 def _why_not(slots: list[queries.TargetSlot], now: datetime) -> ConflictError:
     """Why none of a start time's slots could be had, for the resident."""
-    open_slots = [s for s in slots if not s.slot.is_closed and s.slot.capacity > 0]
+    open_slots = [s for s in slots if not s.slot.is_closed and not s.slot.is_withdrawn]
     if not open_slots:
         return ConflictError(SLOT_GONE)
     if all(s.slot.book_by is not None and s.slot.book_by < now for s in open_slots):
@@ -841,6 +850,7 @@ async def booking_assign_member(
             Slot.service == booking["service"],
             Slot.member == member["id"],
             Slot.starts_at == booking["starts_at"],
+            Slot.is_withdrawn.eq(False),
         )
         .first()
     )
@@ -1057,21 +1067,23 @@ async def time_off_add(
 ) -> None:
     """Take days off, for the whole business or one member: their free slots disappear (booked
     ones stay, for the provider to handle)."""
-    await TimeOff.insert(
-        TimeOff(provider=provider_id, member=member_id, first_day=first_day, last_day=last_day, note=note)
-    )
-    await slots_refresh(provider_id, now=now, zone=zone)
+    async with database.transaction():
+        await TimeOff.insert(
+            TimeOff(provider=provider_id, member=member_id, first_day=first_day, last_day=last_day, note=note)
+        )
+        await slots_refresh(provider_id, now=now, zone=zone)
 
 
 async def time_off_remove(*, provider_id: int, time_off_id: int, now: datetime, zone: ZoneInfo) -> None:
-    removed = (
-        await TimeOff.delete()
-        .where(TimeOff.id == time_off_id, TimeOff.provider == provider_id)
-        .returning(TimeOff.id)
-    )
-    if not removed:
-        raise NotFoundError("Those days off don't exist, or belong to another business.")
-    await slots_refresh(provider_id, now=now, zone=zone)
+    async with database.transaction():
+        removed = (
+            await TimeOff.delete()
+            .where(TimeOff.id == time_off_id, TimeOff.provider == provider_id)
+            .returning(TimeOff.id)
+        )
+        if not removed:
+            raise NotFoundError("Those days off don't exist, or belong to another business.")
+        await slots_refresh(provider_id, now=now, zone=zone)
 
 
 async def calendar_token_reset(provider_id: int) -> str:

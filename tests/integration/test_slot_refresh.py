@@ -1,21 +1,31 @@
-"""Slot refreshes on both engines: bounded by the booking window whatever dates are stored, and
-one provider at a time in the daily job."""
+"""Slot refreshes on both engines: bounded by the booking window whatever dates are stored, one
+provider at a time in the daily job, in one transaction with the change that asks for them, and
+never deleting a slot a booking points at."""
 
 import logging
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
 from app.booking import services
-from app.booking.services import slots_refresh_all
-from app.booking.tables import ClosedTime, Slot, TimeOff
+from app.booking.queries import free_slot_sql
+from app.booking.services import HoldRequest, slots_refresh_all
+from app.booking.tables import Booking, ClosedTime, Slot, TimeOff
 from app.catalog import services as catalog
 from app.catalog.hours import Interval
 from app.catalog.rules import ServiceLocation
-from app.catalog.tables import Provider, Service
-from app.team.tables import TeamMember
+from app.catalog.tables import OpeningHours, Provider, Service
+from app.database import SqlValues, instant_from_db
+from app.shared.citytime import to_city
+from app.shared.errors import ConflictError
+from app.team.services import team_member_set_hours
+from app.team.tables import TeamMember, TeamMemberHours, TeamMemberService
 from tests.conftest import TEST_NOW
-from tests.factories import MADRID, WEEKDAYS_9_TO_6, category, make_listed_provider
+from tests.factories import MADRID, WEEKDAYS_9_TO_6, category, make_account, make_listed_provider
 
 END_OF_CALENDAR = date.max  # 9999-12-31, which old rows may still hold
+SATURDAY_10_TO_12 = [Interval(5, 10 * 60, 12 * 60)]
+LATER = TEST_NOW + timedelta(minutes=30)  # every ten-minute hold made at TEST_NOW has lapsed
 
 
 async def slots_of(provider_id: int, **where) -> list[dict]:
@@ -23,6 +33,17 @@ async def slots_of(provider_id: int, **where) -> list[dict]:
     for column, value in where.items():
         query = query.where(getattr(Slot, column) == value)
     return await query.order_by(Slot.starts_at)
+
+
+async def bookable_starts(provider_id: int, now: datetime) -> list[datetime]:
+    """What residents can book now, by the same rule a hold claims with."""
+    sql = SqlValues()
+    rows = await Slot.raw(
+        f"SELECT sl.starts_at FROM slot sl WHERE sl.provider = {sql.bind(provider_id)} "
+        f"AND {free_slot_sql('sl', sql, now)}",
+        *sql.args,
+    )
+    return [to_city(instant_from_db(row["starts_at"]), MADRID) for row in rows]
 
 
 def weekdays(first: date, last: date) -> int:
@@ -113,3 +134,138 @@ async def test_the_daily_job_refreshes_every_provider_even_when_one_of_them_fail
     for provider in (first, last):
         assert (await slots_of(provider))[-1]["starts_at"] == last_start
     assert len(await slots_of(broken)) == before  # its refresh rolled back: nothing half done
+
+
+# --- defect: changing hours after a lapsed hold -------------------------------------------------
+
+
+async def _held_first_slot(capacity: int = 1) -> tuple[int, dict, str, str]:
+    provider = await make_listed_provider("Casa Neta", location=ServiceLocation.provider_premises)
+    await Service.update({Service.capacity: capacity}).where(Service.provider == provider)
+    await Slot.update({Slot.capacity: capacity}).where(Slot.provider == provider)
+    service = await Service.select(Service.public_id).where(Service.provider == provider).first()
+    slot = (await slots_of(provider))[0]  # Monday 23 Nov, 09:00
+    resident = (await make_account("resident@example.com", "Resident")).id
+    public_id = await _hold(resident, service["public_id"], slot, now=TEST_NOW)
+    return provider, slot, service["public_id"], public_id
+
+
+async def _hold(resident_id: int, service: str, slot: dict, *, now: datetime) -> str:
+    return await services.booking_hold(
+        resident_id=resident_id,
+        request=HoldRequest(
+            provider_slug="casa-neta", service_public_id=service, starts_at=slot["starts_at"]
+        ),
+        now=now,
+        zone=MADRID,
+        hold_minutes=10,
+    )
+
+
+async def _set_hours(provider: int, intervals: list[Interval], *, now: datetime = LATER) -> None:
+    await catalog.provider_set_hours(
+        provider, intervals, min_notice_minutes=120, horizon_days=30, now=now, zone=MADRID
+    )
+
+
+async def _end_booking(how: str, provider: int, public_id: str) -> None:
+    if how == "expired":
+        await services.bookings_expire_lapsed(now=LATER)
+    elif how == "cancelled":
+        booking = await Booking.select(Booking.id).where(Booking.public_id == public_id).first()
+        await services.booking_confirm(booking_id=booking["id"], now=TEST_NOW + timedelta(minutes=5))
+        await services.booking_cancel_by_provider(
+            provider_id=provider, public_id=public_id, reason="Closed that day", now=LATER
+        )
+
+
+@pytest.mark.parametrize("how", ["lapsed", "expired", "cancelled"])
+async def test_new_hours_withdraw_a_slot_an_ended_booking_points_at_and_never_sell_it_again(
+    database_url, how
+):
+    provider, slot, service, public_id = await _held_first_slot()
+    await _end_booking(how, provider, public_id)
+
+    await _set_hours(provider, SATURDAY_10_TO_12)
+    await services.bookings_expire_lapsed(now=LATER)  # the sweep gives a lapsed hold's seat back
+
+    starts = await bookable_starts(provider, LATER)
+    assert len(starts) == 4 * 2  # four Saturdays in 30 days, 10:00 and 11:00
+    assert all(start.weekday() == 5 and start.hour in (10, 11) for start in starts)
+    someone_else = (await make_account("other@example.com", "Other")).id
+    with pytest.raises(ConflictError, match="no longer offered"):
+        await _hold(someone_else, service, slot, now=LATER)
+    booking = await Booking.select(Booking.slot).where(Booking.public_id == public_id).first()
+    assert booking["slot"] == slot["id"]
+    assert await Slot.exists().where(Slot.id == slot["id"], Slot.booked == 0)
+    # Back inside the hours, the same slot is for sale again.
+    await _set_hours(provider, WEEKDAYS_9_TO_6)
+    await _hold(someone_else, service, slot, now=LATER)
+
+
+async def test_a_group_session_out_of_the_hours_keeps_its_people_and_sells_no_more_seats(database_url):
+    provider, slot, service, public_id = await _held_first_slot(capacity=3)
+    await services.bookings_expire_lapsed(now=TEST_NOW)  # nothing lapsed: the hold stays live
+    await _set_hours(provider, SATURDAY_10_TO_12, now=TEST_NOW + timedelta(minutes=1))
+    assert (await Booking.select(Booking.status).where(Booking.public_id == public_id).first())[
+        "status"
+    ] == "held"
+    someone_else = (await make_account("other@example.com", "Other")).id
+    with pytest.raises(ConflictError, match="no longer offered"):
+        await _hold(someone_else, service, slot, now=TEST_NOW + timedelta(minutes=2))
+    assert (await Slot.select(Slot.booked).where(Slot.id == slot["id"]).first())["booked"] == 1
+
+
+async def test_a_refresh_that_fails_leaves_the_old_hours_in_place(database_url):
+    provider, *_ = await _held_first_slot()
+    hours_before = await OpeningHours.select(OpeningHours.weekday, OpeningHours.opens_minute).where(
+        OpeningHours.provider == provider
+    )
+    slots_before = await slots_of(provider)
+    # A second service, done by the team, whose row the slot rules reject: the refresh fails
+    # once the new hours are written.
+    broken = await Service.insert(
+        Service(
+            public_id="brokenservice",
+            provider=provider,
+            category=(await category("Plumbing"))["id"],
+            name="Broken",
+            duration_minutes=0,
+            online_price_cents=100,
+            list_price_cents=100,
+            position=1,
+            created_at=TEST_NOW,
+        )
+    ).returning(Service.id)
+    member = (
+        await TeamMember.select(TeamMember.id, TeamMember.public_id)
+        .where(TeamMember.provider == provider)
+        .first()
+    )
+    await TeamMemberService.insert(TeamMemberService(member=member["id"], service=broken[0]["id"]))
+
+    with pytest.raises(ValueError, match="at least one minute"):
+        await catalog.provider_set_hours(
+            provider, SATURDAY_10_TO_12, min_notice_minutes=1440, horizon_days=7, now=LATER, zone=MADRID
+        )
+    with pytest.raises(ValueError, match="at least one minute"):
+        await team_member_set_hours(
+            provider_id=provider,
+            public_id=member["public_id"],
+            intervals=SATURDAY_10_TO_12,
+            now=LATER,
+            zone=MADRID,
+        )
+
+    assert (
+        await OpeningHours.select(OpeningHours.weekday, OpeningHours.opens_minute).where(
+            OpeningHours.provider == provider
+        )
+        == hours_before
+    )
+    rules = await Provider.select(Provider.min_notice_minutes, Provider.horizon_days).where(
+        Provider.id == provider
+    )
+    assert rules == [{"min_notice_minutes": 120, "horizon_days": 30}]
+    assert await TeamMemberHours.count().where(TeamMemberHours.member.public_id == member["public_id"]) == 0
+    assert await slots_of(provider) == slots_before
