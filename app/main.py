@@ -91,7 +91,14 @@ def _lifespan(settings: Settings, clock: Clock, views: ViewCounter, payments: Pa
     async def refresh_free_times() -> None:
         now = clock.now()
         if await claim_day("extend booking windows", city_today(now, zone)):  # one worker a day
-            await slots_refresh_all(now=now, zone=zone)
+            report = await slots_refresh_all(now=now, zone=zone)
+            if report.failed:
+                logger.warning(
+                    "extended the booking windows of %s providers; %s failed (ids %s)",
+                    report.refreshed,
+                    len(report.failed),
+                    ", ".join(map(str, report.failed)),
+                )
         await next_free_refresh(now=now)
 
     async def reconcile() -> None:

@@ -136,7 +136,7 @@ async def free_slots(
         " ORDER BY a.neighbourhood LIMIT 1) AS area "
         "FROM slot sl JOIN service s ON s.id = sl.service JOIN provider p ON p.id = sl.provider "
         "JOIN team_member m ON m.id = sl.member "
-        "WHERE sl.booked < sl.capacity AND NOT sl.is_closed AND sl.book_by > {} "
+        "WHERE sl.booked < sl.capacity AND NOT sl.is_closed AND NOT sl.is_withdrawn AND sl.book_by > {} "
         "AND p.is_verified AND NOT p.is_suspended AND NOT s.is_archived "
         f"{'AND sl.capacity = 1 AND sl.booked = 0 ' if single_seat else ''}"
         "ORDER BY (sl.id % 100003) * 7919 % 100003, sl.id LIMIT {}",

@@ -38,6 +38,7 @@ class MemberSlot:
     booked: int = 0
     is_closed: bool = False
     book_by: datetime | None = None
+    is_withdrawn: bool = False  # out of the hours, kept only for the bookings on it
 
 
 def claim_end(ends_at: datetime, buffer_minutes: int) -> datetime:
@@ -60,8 +61,9 @@ def clashes(slot: MemberSlot, claim: Claim) -> bool:
 
 
 def is_free(slot: MemberSlot, claims: Iterable[Claim], *, now: datetime) -> bool:
-    """A seat is left, the time is open and still bookable, and the member is not busy elsewhere."""
-    if slot.booked >= slot.capacity or slot.is_closed:
+    """A seat is left, the time is open, for sale and still bookable, and the member is not busy
+    elsewhere."""
+    if slot.booked >= slot.capacity or slot.is_closed or slot.is_withdrawn:
         return False
     if slot.book_by is not None and slot.book_by < now:
         return False

@@ -28,7 +28,8 @@ def free_slot_sql(
 ) -> str:
     """SQL that is true when slot ``alias`` can take one more booking at ``now``.
 
-    A seat is left, the time is open and, for residents, still bookable (``book_by``), and the
+    A seat is left, the time is open and for sale (not closed, not withdrawn) and, for residents,
+    still bookable (``book_by``), and the
     slot's member has no other live booking whose claim overlaps the slot's own. A member's live
     bookings never overlap each other (the database sees to it), so only the latest one starting
     before the slot's claim ends can overlap it: one step of ``booking_member_live_idx``. The
@@ -41,7 +42,7 @@ def free_slot_sql(
         bookable = f"{alias}.starts_at >= {sql.bind(now)} AND {alias}.book_by >= {sql.bind(now)} AND "
     itself = f"AND b.id <> {sql.bind(ignoring_booking)} " if ignoring_booking is not None else ""
     return (
-        f"{bookable}{alias}.booked < {alias}.capacity AND NOT {alias}.is_closed "
+        f"{bookable}{alias}.booked < {alias}.capacity AND NOT {alias}.is_closed AND NOT {alias}.is_withdrawn "
         f"AND COALESCE((SELECT b.claim_until FROM booking b WHERE b.member = {alias}.member "
         f"AND b.status IN ({LIVE_STATUSES_SQL}) AND b.slot <> {alias}.id {itself}"
         f"AND b.starts_at < {alias}.claim_until ORDER BY b.starts_at DESC LIMIT 1) "
@@ -269,7 +270,8 @@ def _slots_at_sql(
     day_start, day_end = city_day_bounds(to_city(starts_at, zone).date(), zone)
     columns = (
         "sl.id AS slot_id, sl.member, sl.starts_at, sl.ends_at, sl.claim_until, sl.booked, sl.capacity, "
-        "sl.is_closed, sl.book_by, m.public_id AS member_public_id, m.position AS member_position, "
+        "sl.is_closed, sl.is_withdrawn, sl.book_by, m.public_id AS member_public_id, "
+        "m.position AS member_position, "
         f"CASE WHEN sl.id IS NOT NULL AND {free_slot_sql('sl', sql, now, **free)} THEN 1 ELSE 0 END "
         "AS is_free, "
         "(SELECT COUNT(*) FROM booking b WHERE b.member = sl.member "
@@ -355,6 +357,7 @@ def _member_slot(row: dict, *, id_column: str = "slot_id") -> MemberSlot:
         capacity=row["capacity"],
         booked=row["booked"],
         is_closed=bool(row["is_closed"]),
+        is_withdrawn=bool(row["is_withdrawn"]),
         book_by=instant_from_db(row["book_by"]),
     )
 
@@ -460,13 +463,15 @@ class CalendarSlot:
     is_closed: bool
     held: int
     busy_with: str | None  # the member is on another booking then: that booking's service
+    is_withdrawn: bool = False  # out of the hours: its bookings stay, it takes no more
 
     @property
     def state(self) -> str:
-        """closed, booked (full), held (full, some only held), partly, busy (elsewhere), free."""
+        """closed, booked (full or withdrawn), held (the same, some only held), partly, busy
+        (elsewhere), free."""
         if self.is_closed:
             return "closed"
-        if self.booked >= self.capacity:
+        if self.booked >= self.capacity or self.is_withdrawn:
             return "held" if self.held and self.held == self.booked else "booked"
         if self.busy_with is not None:
             return "busy"
@@ -516,8 +521,8 @@ async def _calendar_slots(
     query = (
         Slot.select(Slot.all_columns(), Slot.member.public_id, Slot.member.name)
         .where(Slot.service == service_id, Slot.starts_at >= start, Slot.starts_at < end)
-        # Slots taken out of the hours but kept for the bookings that point at them have no seats.
-        .where((Slot.capacity > 0) | (Slot.booked > 0))
+        # Slots withdrawn from the hours show only while someone is booked on them.
+        .where(Slot.is_withdrawn.eq(False) | (Slot.booked > 0))
         .order_by(Slot.starts_at)
         .order_by(Slot.member.position)
     )
@@ -565,6 +570,7 @@ async def _calendar_slots(
                 is_closed=row["is_closed"],
                 held=held[row["id"]],
                 busy_with=busy_with,
+                is_withdrawn=bool(row["is_withdrawn"]),
             )
         )
     return calendar

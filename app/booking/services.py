@@ -8,6 +8,7 @@ members it may take, in id order, so bookings of one person queue instead of col
 
 from __future__ import annotations
 
+import logging
 import random
 import secrets
 from collections import Counter
@@ -42,9 +43,11 @@ from app.catalog.rules import ServiceLocation
 from app.catalog.tables import Neighbourhood, OpeningHours, Provider, ProviderServiceArea, Service
 from app.database import SqlValues
 from app.redemption.codes import new_code
+from app.shared.citytime import city_day_bounds
 from app.shared.errors import ConflictError, DomainError, NotFoundError
 from app.team.tables import TeamMember, TeamMemberHours, TeamMemberService
 
+logger = logging.getLogger("cityloop.booking")
 _BATCH = 500
 # Slots whose time overlaps a window start at most this long before it: services last at most
 # 12 hours (catalog.forms) and buffers are shorter than a day.
@@ -58,9 +61,13 @@ async def slots_refresh(
 
     Each active member gets the slots of every service they perform, in the hours they do it
     (catalog.hours.member_service_hours), outside the business's and their own days off, closed
-    where they closed the time. Unbooked slots that no longer fit are removed, or, if old
-    bookings point at them, left without seats; slots with live bookings stay as they are.
-    ``service_ids`` limits the work to the services that changed.
+    where they closed the time. A slot that no longer fits is deleted only if no booking, of any
+    status, points at it; otherwise it is withdrawn: its bookings keep it and it sells nothing
+    more, even once they end. Booked slots keep their times. ``service_ids`` limits the work to
+    the services that changed.
+
+    Inside a caller's transaction the refresh joins it, so a change of hours, team or services
+    and the slots that follow from it commit together or not at all.
     """
     async with database.transaction():
         # Two refreshes of one provider at once would each delete what the other just made.
@@ -72,9 +79,9 @@ async def slots_refresh(
         )
         if provider is None:
             return
-        first_day, last_day = booking_window(now, zone, provider["horizon_days"])
+        window = booking_window(now, zone, provider["horizon_days"])
         wanted = await _wanted_slots(
-            provider_id, provider, now=now, zone=zone, days=(first_day, last_day), service_ids=service_ids
+            provider_id, provider, now=now, zone=zone, window=window, service_ids=service_ids
         )
         existing = await Slot.select(
             Slot.id,
@@ -87,43 +94,48 @@ async def slots_refresh(
             Slot.capacity,
             Slot.booked,
             Slot.is_closed,
+            Slot.is_withdrawn,
         ).where(Slot.provider == provider_id, Slot.starts_at >= now)
         if service_ids is not None:
             existing = [row for row in existing if row["service"] in service_ids]
         kept: set[tuple[int, int, datetime]] = set()
         outdated: dict[int, tuple[int, int, datetime]] = {}
+        for_sale: dict[bool, list[int]] = {True: [], False: []}  # booked slots whose sale changes
         for row in existing:
             key = (row["service"], row["member"], row["starts_at"])
             slot = wanted.get(key)
             if row["booked"]:
-                kept.add(key)  # booked slots stay as they are; booking decides their fate
+                kept.add(key)  # its bookings keep its times; it sells seats only inside the hours
+                if bool(row["is_withdrawn"]) != (slot is None):
+                    for_sale[slot is not None].append(row["id"])
             elif slot is not None and _same_slot(row, slot):
                 kept.add(key)
-            elif row["capacity"] or slot is not None:
+            else:
                 outdated[row["id"]] = key
-        # Unbooked slots nothing points at go; those an ended booking still points at stay.
+        # Unbooked slots nothing points at go; those a booking (even an ended one) points at stay.
         for batch in _batches(list(outdated), _BATCH):
             await Slot.raw(
                 f"DELETE FROM slot WHERE id IN ({', '.join('{}' for _ in batch)}) AND booked = 0 "
                 "AND NOT EXISTS (SELECT 1 FROM booking b WHERE b.slot = slot.id)",
                 *batch,
             )
-        remaining = await _existing_ids(list(outdated))
-        for slot_id in remaining:
+        for slot_id in await _existing_ids(list(outdated)):
             key = outdated[slot_id]
-            slot = wanted.get(key)
-            if slot is None:  # out of the hours now: it keeps its history and takes nobody
-                await Slot.update({Slot.capacity: 0}).where(Slot.id == slot_id, Slot.booked == 0)
+            kept.add(key)
+            if (slot := wanted.get(key)) is None:
+                for_sale[False].append(slot_id)
             else:
                 await Slot.update(_slot_values(slot)).where(Slot.id == slot_id, Slot.booked == 0)
-            kept.add(key)
+        for offered, slot_ids in for_sale.items():
+            for batch in _batches(slot_ids, _BATCH):
+                await Slot.update({Slot.is_withdrawn: not offered}).where(Slot.id.is_in(batch))
         for batch in _batches([slot for key, slot in wanted.items() if key not in kept], _BATCH):
             await Slot.insert(*batch).on_conflict(action="DO NOTHING")
-    await next_free_refresh(now=now, provider_id=provider_id)
+        await next_free_refresh(now=now, provider_id=provider_id)
 
 
 # What a refresh brings up to date on a slot that keeps its service, member and start.
-_REFRESHED = (Slot.ends_at, Slot.claim_until, Slot.book_by, Slot.capacity, Slot.is_closed)
+_REFRESHED = (Slot.ends_at, Slot.claim_until, Slot.book_by, Slot.capacity, Slot.is_closed, Slot.is_withdrawn)
 
 
 def _same_slot(row: dict, slot: Slot) -> bool:
@@ -147,11 +159,15 @@ async def _wanted_slots(
     *,
     now: datetime,
     zone: ZoneInfo,
-    days: tuple[date, date],
+    window: tuple[date, date],
     service_ids: list[int] | None,
 ) -> dict[tuple[int, int, datetime], Slot]:
-    """Every slot the team's hours give, by (service, member, start)."""
-    first_day, last_day = days
+    """Every slot the team's hours give in the window's days, by (service, member, start).
+
+    Days off and closed times are read and applied only where they overlap the window, so the
+    work depends on the window, never on how far a stored date reaches.
+    """
+    first_day, last_day = window
     business: list[Interval] = []
     service_hours: dict[int, list[Interval]] = {}
     for row in await OpeningHours.select().where(OpeningHours.provider == provider_id):
@@ -185,15 +201,18 @@ async def _wanted_slots(
     business_off: list[tuple[date, date]] = []
     member_off: dict[int, list[tuple[date, date]]] = {}
     for row in await TimeOff.select(TimeOff.member, TimeOff.first_day, TimeOff.last_day).where(
-        TimeOff.provider == provider_id, TimeOff.last_day >= first_day
+        TimeOff.provider == provider_id, TimeOff.last_day >= first_day, TimeOff.first_day <= last_day
     ):
         span = (row["first_day"], row["last_day"])
         (business_off if row["member"] is None else member_off.setdefault(row["member"], [])).append(span)
-    closures = await queries.closed_times_of(members, now, now + timedelta(days=provider["horizon_days"] + 2))
+    # A slot of the window's last day ends at most a service's length after that day.
+    closures = await queries.closed_times_of(
+        members, now, city_day_bounds(last_day, zone)[1] + _LONGEST_CLAIM
+    )
     notice, buffer = provider["min_notice_minutes"], provider["buffer_minutes"]
     wanted: dict[tuple[int, int, datetime], Slot] = {}
     for member in members:
-        off = days_off([*business_off, *member_off.get(member, [])])
+        off = days_off([*business_off, *member_off.get(member, [])], window=window)
         for service in services:
             if (member, service["id"]) not in performs:
                 continue
@@ -227,10 +246,30 @@ async def _wanted_slots(
     return wanted
 
 
-async def slots_refresh_all(*, now: datetime, zone: ZoneInfo) -> None:
-    """Extend every verified provider's slots to the end of its booking window (run daily)."""
-    for row in await Provider.select(Provider.id).where(Provider.is_verified.eq(True)):
-        await slots_refresh(row["id"], now=now, zone=zone)
+@dataclass(frozen=True, slots=True)
+class RefreshReport:
+    refreshed: int
+    failed: tuple[int, ...]  # ids of the providers whose refresh raised (each logged)
+
+
+async def slots_refresh_all(*, now: datetime, zone: ZoneInfo) -> RefreshReport:
+    """Extend every verified provider's slots to the end of its booking window (run daily).
+
+    Each provider is refreshed in a transaction of its own: one whose data can't be refreshed
+    is logged with its id and keeps its slots as they were, and the others are refreshed all
+    the same.
+    """
+    refreshed, failed = 0, []
+    providers = await Provider.select(Provider.id).where(Provider.is_verified.eq(True)).order_by(Provider.id)
+    for row in providers:
+        try:
+            await slots_refresh(row["id"], now=now, zone=zone)
+        except Exception:  # whatever one provider's rows hold, the next provider still gets its slots
+            logger.exception("refreshing the free times of provider %s failed", row["id"])
+            failed.append(row["id"])
+        else:
+            refreshed += 1
+    return RefreshReport(refreshed=refreshed, failed=tuple(failed))
 
 
 async def next_free_refresh(*, now: datetime, provider_id: int | None = None) -> None:
@@ -400,7 +439,7 @@ async def _claim(
 
 def _why_not(slots: list[queries.TargetSlot], now: datetime) -> ConflictError:
     """Why none of a start time's slots could be had, for the resident."""
-    open_slots = [s for s in slots if not s.slot.is_closed and s.slot.capacity > 0]
+    open_slots = [s for s in slots if not s.slot.is_closed and not s.slot.is_withdrawn]
     if not open_slots:
         return ConflictError(SLOT_GONE)
     if all(s.slot.book_by is not None and s.slot.book_by < now for s in open_slots):
@@ -811,6 +850,7 @@ async def booking_assign_member(
             Slot.service == booking["service"],
             Slot.member == member["id"],
             Slot.starts_at == booking["starts_at"],
+            Slot.is_withdrawn.eq(False),
         )
         .first()
     )
@@ -1027,21 +1067,23 @@ async def time_off_add(
 ) -> None:
     """Take days off, for the whole business or one member: their free slots disappear (booked
     ones stay, for the provider to handle)."""
-    await TimeOff.insert(
-        TimeOff(provider=provider_id, member=member_id, first_day=first_day, last_day=last_day, note=note)
-    )
-    await slots_refresh(provider_id, now=now, zone=zone)
+    async with database.transaction():
+        await TimeOff.insert(
+            TimeOff(provider=provider_id, member=member_id, first_day=first_day, last_day=last_day, note=note)
+        )
+        await slots_refresh(provider_id, now=now, zone=zone)
 
 
 async def time_off_remove(*, provider_id: int, time_off_id: int, now: datetime, zone: ZoneInfo) -> None:
-    removed = (
-        await TimeOff.delete()
-        .where(TimeOff.id == time_off_id, TimeOff.provider == provider_id)
-        .returning(TimeOff.id)
-    )
-    if not removed:
-        raise NotFoundError("Those days off don't exist, or belong to another business.")
-    await slots_refresh(provider_id, now=now, zone=zone)
+    async with database.transaction():
+        removed = (
+            await TimeOff.delete()
+            .where(TimeOff.id == time_off_id, TimeOff.provider == provider_id)
+            .returning(TimeOff.id)
+        )
+        if not removed:
+            raise NotFoundError("Those days off don't exist, or belong to another business.")
+        await slots_refresh(provider_id, now=now, zone=zone)
 
 
 async def calendar_token_reset(provider_id: int) -> str:

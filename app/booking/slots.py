@@ -16,6 +16,9 @@ from zoneinfo import ZoneInfo
 from app.catalog.hours import MINUTES_PER_DAY, Interval
 from app.shared.citytime import city_to_utc, city_today
 
+# The furthest ahead slots are ever made, whatever a provider's stored horizon says.
+MAX_HORIZON_DAYS = 366
+
 
 @dataclass(frozen=True, slots=True, order=True)
 class SlotTime:
@@ -79,11 +82,16 @@ def slot_times(
     return sorted(set(slots))
 
 
-def days_off(ranges: Iterable[tuple[date, date]]) -> set[date]:
-    """The days covered by time-off ranges (first and last day included)."""
+def days_off(ranges: Iterable[tuple[date, date]], *, window: tuple[date, date]) -> set[date]:
+    """The days of ``window`` (first and last day included) that time-off ranges cover.
+
+    Each range is clipped to the window first: a range stored up to 9999-12-31 costs no more
+    than one inside the window, and no day past the window is ever computed.
+    """
+    window_first, window_last = window
     covered: set[date] = set()
     for first, last in ranges:
-        day = first
+        day, last = max(first, window_first), min(last, window_last)
         while day <= last:
             covered.add(day)
             day += timedelta(days=1)
@@ -91,9 +99,13 @@ def days_off(ranges: Iterable[tuple[date, date]]) -> set[date]:
 
 
 def booking_window(now: datetime, zone: ZoneInfo, horizon_days: int) -> tuple[date, date]:
-    """The city days slots exist for: today and the following ``horizon_days - 1`` days."""
+    """The city days slots exist for: today and the following ``horizon_days - 1`` days.
+
+    The horizon counts between 1 and MAX_HORIZON_DAYS whatever a stored setting says, so the
+    work of a refresh is bounded and its date arithmetic stays within a year of today.
+    """
     today = city_today(now, zone)
-    return today, today + timedelta(days=horizon_days - 1)
+    return today, today + timedelta(days=min(max(horizon_days, 1), MAX_HORIZON_DAYS) - 1)
 
 
 def book_by(starts_at: datetime, min_notice_minutes: int) -> datetime:

@@ -16,6 +16,8 @@ class Slot(Table):
     claim overlaps its own (booking.queries.free_slot_sql). ``booked`` counts the slot's live
     bookings (held, confirmed, redeemed) and changes only together with them; ``is_closed``
     mirrors the member's closed times (ClosedTime), kept in step by the booking services.
+    ``is_withdrawn``: the time left the hours (or its service or member stopped), but bookings of
+    any status point at it, so it stays for their history and sells nothing (slots_refresh).
     """
 
     service = ForeignKey(Service, null=False, on_delete=OnDelete.cascade)
@@ -29,6 +31,7 @@ class Slot(Table):
     capacity = Integer(default=1)
     booked = Integer(default=0)
     is_closed = Boolean(default=False)
+    is_withdrawn = Boolean(default=False)
 
 
 class TimeOff(Table, tablename="time_off"):

@@ -1,7 +1,8 @@
 """Writes to the catalogue: provider profiles, hours, services, photos, and the city's lists.
 
 Each public function owns its transaction. Anything that changes what a provider is found by
-refreshes its search document; anything that changes when it can be booked refreshes its slots.
+refreshes its search document; anything that changes when it can be booked refreshes its slots
+in the same transaction, so the change and its free times commit together or not at all.
 """
 
 from __future__ import annotations
@@ -212,7 +213,7 @@ async def provider_set_hours(
                     for i in intervals
                 )
             )
-    await slots_refresh(provider_id, now=now, zone=zone)
+        await slots_refresh(provider_id, now=now, zone=zone)
 
 
 async def service_set_hours(
@@ -236,7 +237,7 @@ async def service_set_hours(
                     for i in intervals
                 )
             )
-    await slots_refresh(provider_id, now=now, zone=zone, service_ids=[service_id])
+        await slots_refresh(provider_id, now=now, zone=zone, service_ids=[service_id])
 
 
 # --- services ----------------------------------------------------------------------------------
@@ -299,8 +300,8 @@ async def service_create(provider_id: int, details: ServiceDetails, *, now: date
             )
         ).returning(Service.id)
         await _set_performers(provider_id, rows[0]["id"], details.member_ids)
+        await slots_refresh(provider_id, now=now, zone=zone, service_ids=[rows[0]["id"]])
     await provider_refresh_search(provider_id)
-    await slots_refresh(provider_id, now=now, zone=zone, service_ids=[rows[0]["id"]])
     return public_id
 
 
@@ -324,8 +325,8 @@ async def service_update(
         await database.lock_row(Provider, provider_id)
         await Service.update(_service_columns(details)).where(Service.id == service_id)
         await _set_performers(provider_id, service_id, details.member_ids)
+        await slots_refresh(provider_id, now=now, zone=zone, service_ids=[service_id])
     await provider_refresh_search(provider_id)
-    await slots_refresh(provider_id, now=now, zone=zone, service_ids=[service_id])
 
 
 async def service_set_archived(
@@ -342,8 +343,8 @@ async def service_set_archived(
         ):
             raise DomainError(SERVICE_LIMIT_REACHED)
         await Service.update({Service.is_archived: archived}).where(Service.id == service_id)
+        await slots_refresh(provider_id, now=now, zone=zone, service_ids=[service_id])
     await provider_refresh_search(provider_id)
-    await slots_refresh(provider_id, now=now, zone=zone, service_ids=[service_id])
 
 
 async def service_delete(provider_id: int, public_id: str, *, now: datetime) -> None:

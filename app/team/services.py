@@ -1,7 +1,7 @@
 """Writes for the team: people join, change what they do and when, and leave; free times follow.
 
-Each public function owns its transaction and then refreshes the provider's slots, so residents
-see the change at once.
+Each public function owns its transaction and refreshes the provider's slots inside it, so
+residents see the change at once and a change never commits without its slots.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ async def team_member_create(
         await TeamMemberService.insert(
             *(TeamMemberService(member=rows[0]["id"], service=service_id) for service_id in services)
         )
-    await slots_refresh(provider_id, now=now, zone=zone)
+        await slots_refresh(provider_id, now=now, zone=zone)
     return public_id
 
 
@@ -120,7 +120,7 @@ async def team_member_update(
         await TeamMemberService.insert(
             *(TeamMemberService(member=member["id"], service=service_id) for service_id in services)
         )
-    await slots_refresh(provider_id, now=now, zone=zone)
+        await slots_refresh(provider_id, now=now, zone=zone)
 
 
 async def team_member_set_photo(
@@ -155,7 +155,7 @@ async def team_member_set_hours(
                     for i in intervals
                 )
             )
-    await slots_refresh(provider_id, now=now, zone=zone)
+        await slots_refresh(provider_id, now=now, zone=zone)
 
 
 async def team_member_set_active(
@@ -193,4 +193,4 @@ async def team_member_set_active(
             if upcoming:
                 raise ConflictError(HAS_UPCOMING.format(name=member["name"], count=upcoming))
         await TeamMember.update({TeamMember.is_active: active}).where(TeamMember.id == member["id"])
-    await slots_refresh(provider_id, now=now, zone=zone)
+        await slots_refresh(provider_id, now=now, zone=zone)

@@ -1,14 +1,16 @@
 """The provider dashboard over HTTP: profile, hours, services, photos, and who may use it."""
 
+from datetime import timedelta
+
 from PIL import Image
 
 from app.accounts.identity import Role
-from app.booking.services import HoldRequest, booking_hold
-from app.booking.tables import Slot
+from app.booking.services import HoldRequest, booking_hold, bookings_expire_lapsed
+from app.booking.tables import Booking, Slot
 from app.catalog.tables import Provider, ProviderPhoto, Service
 from app.media.uploads import MAX_UPLOAD_BYTES
 from tests.factories import MADRID, category, make_account, make_listed_provider, neighbourhood
-from tests.http.conftest import csrf_token, log_in, post_form
+from tests.http.conftest import browser, csrf_token, log_in, post_form
 from tests.unit.media.test_uploads import jpeg_with_gps, png_header_only
 
 HTMX = {"hx-request": "true", "hx-request-type": "partial"}
@@ -103,6 +105,35 @@ async def test_hours_errors_point_at_the_day_and_keep_the_times(client):
     assert "Give both an opening and a closing time, or neither." in response.text
     assert "Use a time like 09:00 or 17:30." in response.text
     assert 'value="9 o&#39;clock"' in response.text
+
+
+async def test_new_hours_after_a_lapsed_hold_take_its_time_off_sale(app, client, clock):
+    provider = await provider_client(client)
+    service = await Service.select(Service.public_id).where(Service.provider == provider).first()
+    monday_9 = await Slot.select().where(Slot.provider == provider).order_by(Slot.starts_at).first()
+    await make_account("ana@example.com")
+    home = str((await neighbourhood("L'Eixample"))["id"])
+    book = f"/providers/fontaneria-russafa/book/{service['public_id']}"
+    hold = {"starts_at": monday_9["starts_at"].isoformat(), "address": "Carrer 1", "neighbourhood": home}
+    async with browser(app) as resident:
+        await log_in(resident, "ana@example.com")
+        assert (await post_form(resident, book, hold)).status_code == 303
+        clock.advance(timedelta(minutes=30))  # the ten-minute hold lapses, unswept
+
+        saturdays = {"min_notice_minutes": "120", "horizon_days": "30", "buffer_minutes": "0"}
+        saturdays |= {"d5_opens_1": "10:00", "d5_closes_1": "12:00"}
+        response = await post_form(client, "/dashboard/hours", saturdays)
+        assert response.status_code == 303
+
+        await bookings_expire_lapsed(now=clock.now())
+        again = await post_form(resident, book, hold)
+        assert again.status_code == 409 and "That time is no longer offered" in again.text
+    lapsed = await Booking.select(Booking.status, Booking.slot).first()
+    assert lapsed == {"status": "expired", "slot": monday_9["id"]}
+    offered = await client.get(book, params={"day": "2026-11-23"})
+    assert offered.status_code == 200 and 'class="time-option"' not in offered.text
+    saturday = await client.get(book, params={"day": "2026-11-28"})
+    assert saturday.text.count('class="time-option"') == 2
 
 
 async def test_services_are_added_validated_edited_and_archived(client):

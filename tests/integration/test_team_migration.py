@@ -1,4 +1,5 @@
-"""The team migration, run forwards on a database that already holds bookings, on both engines."""
+"""The team migration, and the withdrawn slots after it, run forwards on a database that already
+holds bookings, on both engines."""
 
 from __future__ import annotations
 
@@ -19,12 +20,12 @@ from app.team.tables import TeamMember, TeamMemberService
 from tests.conftest import TEST_NOW, migrate
 
 BEFORE_TEAMS = "2026-11-22T09:40:00:000000"  # the last migration before team scheduling
+WITH_TEAMS = "2026-12-02T12:27:00:000000"  # the last one before withdrawn slots
 MONDAY_10 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # 10:00 in Valencia
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def old_database_url(request, tmp_path) -> str:
-    """A database migrated only as far as it was before teams existed."""
+def _migrated_until(request, tmp_path, migration_id: str) -> str:
+    """A database on the test's engine migrated only as far as ``migration_id``."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
     else:
@@ -37,7 +38,7 @@ def old_database_url(request, tmp_path) -> str:
             "migrations",
             "forwards",
             "cityloop",
-            f"--migration_id={BEFORE_TEAMS}",
+            f"--migration_id={migration_id}",
         ],
         cwd=PROJECT_ROOT,
         env={**os.environ, "DATABASE_URL": url, "APP_ENV": "test"},
@@ -46,6 +47,21 @@ def old_database_url(request, tmp_path) -> str:
     )
     database.bind(database.engine_from_url(url))
     return url
+
+
+ENGINES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=ENGINES)
+def old_database_url(request, tmp_path) -> str:
+    """A database migrated only as far as it was before teams existed."""
+    return _migrated_until(request, tmp_path, BEFORE_TEAMS)
+
+
+@pytest.fixture(params=ENGINES)
+def teams_database_url(request, tmp_path) -> str:
+    """A database migrated as far as team scheduling, before slots could be withdrawn."""
+    return _migrated_until(request, tmp_path, WITH_TEAMS)
 
 
 async def run(sql: str, *values):
@@ -275,3 +291,14 @@ async def test_existing_providers_slots_and_bookings_become_their_owners_and_ove
 async def test_an_empty_database_migrates_straight_to_teams(old_database_url):
     migrate(old_database_url)
     assert await TeamMember.count() == 0 and await Booking.count() == 0
+
+
+async def test_slots_kept_without_seats_become_withdrawn_and_get_their_capacity_back(teams_database_url):
+    city = await old_city()
+    # Until the withdrawn flag, a slot out of the hours that a booking pointed at lost its seats.
+    seatless = MONDAY_10 + timedelta(hours=3)  # its one booking was cancelled
+    await run("UPDATE slot SET capacity = 0 WHERE starts_at = {}", seatless)
+    migrate(teams_database_url)
+    slots = {s["starts_at"]: s for s in await Slot.select().where(Slot.provider == city["provider"])}
+    assert (slots[seatless]["is_withdrawn"], slots[seatless]["capacity"]) == (True, 2)  # its service's
+    assert not any(s["is_withdrawn"] for at, s in slots.items() if at != seatless)

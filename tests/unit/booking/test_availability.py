@@ -75,9 +75,10 @@ def test_the_buffer_keeps_the_member_busy_after_the_visit():
     assert claim_end(at(60), 30) == at(90)
 
 
-def test_full_closed_or_too_late_slots_are_not_free():
+def test_full_closed_withdrawn_or_too_late_slots_are_not_free():
     assert not is_free(slot(1, 7, 0, capacity=1, booked=1), [], now=NOW)
     assert not is_free(slot(1, 7, 0, is_closed=True), [], now=NOW)
+    assert not is_free(slot(1, 7, 0, capacity=3, booked=1, is_withdrawn=True), [], now=NOW)
     assert not is_free(slot(1, 7, 0, book_by=NOW - timedelta(seconds=1)), [], now=NOW)
     assert is_free(slot(1, 7, 0, book_by=NOW), [], now=NOW)
 
@@ -149,7 +150,7 @@ def _member_slots(day, business, members, durations, buffer, off) -> list[Member
                 first_day=day,
                 last_day=day,
                 zone=MADRID,
-                days_off=days_off([(day, day)]) if off[member] else (),
+                days_off=days_off([(day, day)], window=(day, day)) if off[member] else (),
             )
             for time in times:
                 slots.append(

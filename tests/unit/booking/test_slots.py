@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.booking.policy import STANDARD_POLICY
-from app.booking.slots import book_by, booking_window, days_off, slot_times
+from app.booking.slots import MAX_HORIZON_DAYS, book_by, booking_window, days_off, slot_times
 from app.catalog.hours import Interval
 from app.shared.citytime import to_city
 
@@ -70,6 +70,21 @@ def test_the_window_starts_today_in_the_city_and_book_by_applies_the_notice():
     assert book_by(start, 120) == datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
     with pytest.raises(ValueError):
         slot_times([], duration_minutes=0, first_day=date(2026, 1, 1), last_day=date(2026, 1, 1), zone=MADRID)
+
+
+def test_days_off_are_clipped_to_the_window_however_far_they_reach():
+    window = (date(2026, 11, 23), date(2026, 11, 29))
+    stored = [(date(2026, 11, 28), date.max), (date.min, date(2026, 11, 23)), (date(2027, 1, 1), date.max)]
+    assert days_off(stored, window=window) == {date(2026, 11, 23), date(2026, 11, 28), date(2026, 11, 29)}
+
+
+@pytest.mark.parametrize(
+    ("horizon", "days"), [(30, 30), (10**12, MAX_HORIZON_DAYS), (0, 1), (-(10**12), 1)]
+)
+def test_the_window_spans_one_day_to_a_year_whatever_horizon_is_stored(horizon, days):
+    now = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
+    today = date(2026, 11, 22)
+    assert booking_window(now, MADRID, horizon) == (today, today + timedelta(days=days - 1))
 
 
 def test_the_cancellation_policy_is_written_out_for_residents():
@@ -148,7 +163,7 @@ def test_a_buffer_keeps_time_free_after_each_job():
 
 def test_days_off_have_no_slots():
     monday = date(2026, 11, 23)
-    off = days_off([(date(2026, 11, 24), date(2026, 11, 25))])
+    off = days_off([(date(2026, 11, 24), date(2026, 11, 25))], window=(monday, monday + timedelta(days=3)))
     assert off == {date(2026, 11, 24), date(2026, 11, 25)}
     hours = [Interval(day, 9 * 60, 10 * 60) for day in range(7)]
     slots = slot_times(
@@ -176,7 +191,8 @@ def test_no_slot_falls_in_time_off_and_buffers_separate_slots(
 ):
     last_day = first_day + timedelta(days=9)
     off = days_off(
-        [(first_day + timedelta(days=off_start), first_day + timedelta(days=off_start + off_length))]
+        [(first_day + timedelta(days=off_start), first_day + timedelta(days=off_start + off_length))],
+        window=(first_day, last_day),
     )
     slots = slot_times(
         hours,
