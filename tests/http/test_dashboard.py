@@ -256,7 +256,7 @@ async def test_bad_uploads_get_clear_messages_and_good_ones_in_the_same_batch_ar
     )
     assert response.status_code == 200
     assert "notes.txt isn&#39;t a JPEG, PNG or WebP picture." in response.text
-    assert "bomb.png has too many pixels to be a photo." in response.text
+    assert "bomb.png has too many pixels. Choose a picture of at most 40 megapixels." in response.text
     assert "huge.jpg is larger than 10 MB." in response.text
     assert await ProviderPhoto.count() == 1
     only_bad = await client.post(
