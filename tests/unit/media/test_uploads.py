@@ -80,14 +80,18 @@ def test_a_photo_is_turned_upright_and_loses_its_location(orientation):
     assert not stored.getexif() and "exif" not in stored.info
 
 
-def test_a_photo_with_malformed_exif_is_still_turned_upright():
+def jpeg_with_malformed_exif() -> bytes:
+    """400 x 200, to be turned upright, with a tag Pillow can read but not write back: 0x0118
+    (MinSampleValue) holding text. ImageOps.exif_transpose raises struct.error on it."""
     exif = Image.Exif()
     exif[0x010F] = "PhoneMaker"
     exif[0x0112] = 6
-    # Tag 0x0118 (MinSampleValue) holding text: Pillow can read it but not write it back.
     broken = exif.tobytes().replace(b"\x01\x0f\x00\x02", b"\x01\x18\x00\x02")
-    data = encoded(Image.new("RGB", (400, 200), "teal"), "JPEG", exif=broken)
-    assert load_upload(data, "van.jpg").size == (200, 400)
+    return encoded(Image.new("RGB", (400, 200), "teal"), "JPEG", exif=broken)
+
+
+def test_a_photo_with_malformed_exif_is_still_turned_upright():
+    assert load_upload(jpeg_with_malformed_exif(), "van.jpg").size == (200, 400)
 
 
 @pytest.mark.parametrize(
