@@ -31,6 +31,7 @@ from app.catalog import admin_routes as catalog_admin_routes
 from app.catalog import routes as catalog_routes
 from app.dashboard import routes as dashboard_routes
 from app.jobs.services import claim_day
+from app.media.memory import large_allocations_returned
 from app.media.storage import MEDIA_URL_PREFIX
 from app.payments import admin_routes as payment_admin_routes
 from app.payments import provider_routes as payment_provider_routes
@@ -142,6 +143,7 @@ def _lifespan(settings: Settings, clock: Clock, views: ViewCounter, payments: Pa
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
     clock = clock or SystemClock()
+    large_allocations_returned()  # once per worker: what a decoded upload took goes back to the system
     views = ViewCounter(settings.city.zone)
     payments = PaymentConfig.from_settings(settings)
     database.bind(

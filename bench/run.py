@@ -3,6 +3,8 @@
     python -m bench.run            # the full benchmark (about ten minutes on SQLite)
     python -m bench.run --smoke    # a tiny city and one-second runs: proves the harness works
 
+Then a worker's memory under parallel hostile photo uploads (bench/upload_memory.py).
+
 Per engine (PostgreSQL first when BENCH_DATABASE_URL is set, then SQLite): seed a city at scale
 with the project's seeding code, count each endpoint's queries in-process, then repeat three
 times: the site (results, search, provider, slots, hold), the same site on a 40-provider city
@@ -487,6 +489,10 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(data)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+    print()
+    from bench import upload_memory  # imports this module's site_env
+
+    upload_memory.main(["--smoke"] if args.smoke else [])
     print()
     for data in lines:
         print(json.dumps(data, separators=(",", ":")), flush=True)

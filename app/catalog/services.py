@@ -369,13 +369,27 @@ async def service_delete(provider_id: int, public_id: str, *, now: datetime) -> 
 # --- photos ------------------------------------------------------------------------------------
 
 
+async def _photo_count_within_limit(provider_id: int, *, adding: int) -> int:
+    """How many photos the gallery has; refused if ``adding`` more would pass the limit."""
+    count = await ProviderPhoto.count().where(ProviderPhoto.provider == provider_id)
+    if count + adding > PHOTO_LIMIT:
+        raise DomainError(PHOTO_LIMIT_REACHED, field="photos")
+    return count
+
+
+async def photos_check_room(provider_id: int, *, adding: int) -> None:
+    """Refuse an upload of ``adding`` photos the gallery has no room for, before any is decoded.
+
+    photos_add checks again under the provider's lock: two uploads may both pass this look.
+    """
+    await _photo_count_within_limit(provider_id, adding=adding)
+
+
 async def photos_add(provider_id: int, stored: list[StoredImage], *, alt_text: str, now: datetime) -> None:
     """Append already-stored images to the gallery (the first photo of a gallery becomes its cover)."""
     async with database.transaction():
         await database.lock_row(Provider, provider_id)  # two uploads at once must not pass the limit together
-        count = await ProviderPhoto.count().where(ProviderPhoto.provider == provider_id)
-        if count + len(stored) > PHOTO_LIMIT:
-            raise DomainError(PHOTO_LIMIT_REACHED, field="photos")
+        count = await _photo_count_within_limit(provider_id, adding=len(stored))
         await ProviderPhoto.insert(
             *(
                 ProviderPhoto(

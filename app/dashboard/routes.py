@@ -265,6 +265,10 @@ class DashboardController(Controller):
             return await self._gallery(request, business, [NO_FILES], status_code=422)
         if len(files) > MAX_FILES_PER_UPLOAD:
             return await self._gallery(request, business, [TOO_MANY_FILES], status_code=422)
+        try:
+            await catalog.photos_check_room(business["id"], adding=len(files))
+        except DomainError as error:
+            return await self._gallery(request, business, [error.message], status_code=422)
         store = MediaStore(settings.media_root)
         stored, errors = await store_uploads(store, files)
         if stored:

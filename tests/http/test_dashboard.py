@@ -7,11 +7,18 @@ from PIL import Image
 from app.accounts.identity import Role
 from app.booking.services import HoldRequest, booking_hold, bookings_expire_lapsed
 from app.booking.tables import Booking, Slot
+from app.catalog.services import PHOTO_LIMIT, PHOTO_LIMIT_REACHED
 from app.catalog.tables import Provider, ProviderPhoto, Service
 from app.media.uploads import MAX_UPLOAD_BYTES
+from tests.conftest import TEST_NOW
 from tests.factories import MADRID, category, make_account, make_listed_provider, neighbourhood
 from tests.http.conftest import browser, csrf_token, log_in, post_form
-from tests.unit.media.test_uploads import jpeg_with_gps, png_header_only
+from tests.unit.media.test_uploads import (
+    jpeg_with_gps,
+    jpeg_with_malformed_exif,
+    png_header_only,
+    webp_header_only,
+)
 
 HTMX = {"hx-request": "true", "hx-request-type": "partial"}
 
@@ -287,7 +294,7 @@ async def test_bad_uploads_get_clear_messages_and_good_ones_in_the_same_batch_ar
     )
     assert response.status_code == 200
     assert "notes.txt isn&#39;t a JPEG, PNG or WebP picture." in response.text
-    assert "bomb.png has too many pixels to be a photo." in response.text
+    assert "bomb.png has too many pixels. Choose a picture of at most 40 megapixels." in response.text
     assert "huge.jpg is larger than 10 MB." in response.text
     assert await ProviderPhoto.count() == 1
     only_bad = await client.post(
@@ -297,6 +304,68 @@ async def test_bad_uploads_get_clear_messages_and_good_ones_in_the_same_batch_ar
     )
     assert only_bad.status_code == 422
     assert "notes.txt isn&#39;t a JPEG, PNG or WebP picture." in only_bad.text
+
+
+async def test_a_full_gallery_refuses_an_upload_before_decoding_any_of_it(client):
+    provider_id = await provider_client(client)
+    await ProviderPhoto.insert(
+        *(
+            ProviderPhoto(
+                provider=provider_id,
+                image_key=f"key{n}",
+                width=640,
+                height=480,
+                position=n,
+                created_at=TEST_NOW,
+            )
+            for n in range(PHOTO_LIMIT)
+        )
+    )
+    token = await csrf_token(client)
+    # 39.7-megapixel headers without pixels: decoding one would say that it seems damaged.
+    hostile = [(f"p{n}.png", png_header_only(7716, 5145), "image/png") for n in range(8)]
+    full = await client.post("/dashboard/photos", data={"_csrf_token": token}, files=files(*hostile))
+    assert full.status_code == 422 and PHOTO_LIMIT_REACHED in full.text
+    assert "seems damaged" not in full.text
+    await ProviderPhoto.delete().where(ProviderPhoto.image_key == "key0")
+    over = await client.post("/dashboard/photos", data={"_csrf_token": token}, files=files(*hostile[:2]))
+    assert over.status_code == 422 and PHOTO_LIMIT_REACHED in over.text  # one place, two posted
+    room = await client.post("/dashboard/photos", data={"_csrf_token": token}, files=files(*hostile[:1]))
+    assert room.status_code == 422 and "p0.png seems damaged or incomplete." in room.text  # decoded
+    assert await ProviderPhoto.count() == PHOTO_LIMIT - 1
+
+
+async def test_a_picture_over_its_pixel_limit_is_refused_next_to_the_upload_field(client):
+    await provider_client(client)
+    response = await client.post(
+        "/dashboard/photos",
+        data={"_csrf_token": await csrf_token(client)},
+        files=files(
+            ("shop.png", png_header_only(7000, 6000), "image/png"),
+            ("van.webp", webp_header_only(4000, 3000), "image/webp"),
+        ),
+    )
+    assert response.status_code == 422
+    assert "shop.png has too many pixels. Choose a picture of at most 40 megapixels." in response.text
+    assert "van.webp has too many pixels. Choose a picture of at most 10 megapixels." in response.text
+    between_hint_and_input = response.text.split('id="photos-hint"', 1)[1].split('id="photos"', 1)[0]
+    assert "shop.png has too many pixels" in between_hint_and_input
+    assert 'aria-describedby="photos-hint photos-error" aria-invalid="true"' in response.text
+    assert await ProviderPhoto.count() == 0
+
+
+async def test_a_photo_whose_exif_pillow_cannot_rewrite_is_stored_upright(client):
+    await provider_client(client)
+    response = await client.post(
+        "/dashboard/photos",
+        data={"_csrf_token": await csrf_token(client)},
+        files=files(("van.jpg", jpeg_with_malformed_exif(), "image/jpeg")),
+    )
+    assert response.status_code == 303
+    assert (await ProviderPhoto.select(ProviderPhoto.width, ProviderPhoto.height).first()) == {
+        "width": 200,
+        "height": 400,
+    }
 
 
 async def test_an_upload_without_photos_or_with_too_many_is_refused(client):

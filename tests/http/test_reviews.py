@@ -14,7 +14,7 @@ from tests.factories import MADRID, make_account
 from tests.http.conftest import browser, csrf_token, log_in, post_form
 from tests.http.test_dashboard import files
 from tests.http.test_payments import HTMX, paid_booking
-from tests.unit.media.test_uploads import jpeg_with_gps
+from tests.unit.media.test_uploads import jpeg_with_gps, png_header_only
 
 BODY = "Came on time, unblocked the drain and cleaned up after. Would book again."
 
@@ -116,6 +116,19 @@ async def test_an_unusable_photo_keeps_the_text_and_saves_nothing(app, client, g
     four = [(f"p{n}.jpg", jpeg_with_gps(), "image/jpeg") for n in range(4)]
     too_many = await send_review(client, booking, {"stars": "4", "body": BODY}, photos=four)
     assert too_many.status_code == 422 and "Choose at most 3 photos." in too_many.text
+
+
+async def test_a_photo_over_the_pixel_limit_is_refused_next_to_the_photo_field(app, client, gateway, clock):
+    booking = await redeemed(app, gateway, clock)
+    await log_in(client, "lucia@example.com")
+    bomb = ("sink.png", png_header_only(7000, 6000), "image/png")  # 42 megapixels
+    response = await send_review(client, booking, {"stars": "4", "body": BODY}, photos=[bomb])
+    assert response.status_code == 422
+    assert (
+        '<p class="field-error" id="photos-error">sink.png has too many pixels. '
+        "Choose a picture of at most 40 megapixels.</p>"
+    ) in response.text
+    assert BODY in response.text and await Review.count() == 0
 
 
 async def test_only_the_resident_of_a_redeemed_visit_may_review_it(app, client, gateway, clock):

@@ -15,6 +15,7 @@ from app.team.tables import TeamMember
 from tests.conftest import TEST_NOW
 from tests.factories import MADRID, make_account, make_listed_provider
 from tests.http.conftest import browser, log_in, post_form
+from tests.unit.media.test_uploads import png_header_only
 
 HTMX = {"hx-request": "true", "hx-request-type": "partial"}
 
@@ -110,6 +111,25 @@ async def test_a_photo_that_isnt_a_picture_is_refused_on_the_form_and_a_real_one
     assert row["photo_key"] and row["photo_width"] == 600  # the centre square of 800 x 600
     page = await client.get(f"/dashboard/team/{marta['public_id']}")
     assert f"/media/{row['photo_key']}-320.webp" in page.text
+
+
+async def test_a_photo_over_the_pixel_limit_is_refused_next_to_the_photo_field(client):
+    shop = await business(client)
+    marta = shop["members"][1]
+    response = await post_form(
+        client,
+        f"/dashboard/team/{marta['public_id']}/photo",
+        {},
+        files={"photo": ("marta.png", png_header_only(7000, 6000), "image/png")},  # 42 megapixels
+    )
+    assert response.status_code == 422
+    assert (
+        '<p class="field-error" id="photo-error" role="alert">marta.png has too many pixels. '
+        "Choose a picture of at most 40 megapixels.</p>"
+    ) in response.text
+    assert (await TeamMember.select(TeamMember.photo_key).where(TeamMember.id == marta["id"]).first()) == {
+        "photo_key": ""
+    }
 
 
 async def test_own_hours_are_checked_kept_on_error_and_change_only_that_persons_times(client):
