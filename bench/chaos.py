@@ -720,7 +720,7 @@ def engine_rows(engine: str, database_url: str, workdir: Path, plan: Plan) -> li
         env = chaos_env(database_url, media, stripe_url)
         city = City(engine, Settings.from_env(env), datetime.now(UTC))
         print(f"[{engine}] races, crashes and payments on two servers ...", flush=True)
-        with Server("a", SITE, env, workdir / "a.log") as a, Server("b", SITE, env, workdir / "b.log") as b:
+        with servers.running([Server(name, SITE, env, workdir / f"{name}.log") for name in "ab"]) as (a, b):
             # Stripe's events go to the server that stays up (real Stripe retries them for days).
             secret = city.settings.stripe.webhook_secret
             register_local_webhook(stripe_url, f"{b.base_url}/stripe/webhook", secret)

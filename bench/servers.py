@@ -88,6 +88,11 @@ class Server:
         return self.start()
 
     def start(self) -> Server:
+        self.launch()
+        self.wait_until_ready()
+        return self
+
+    def launch(self) -> None:
         self.port = self.port or free_port()
         command = [
             sys.executable, "-m", "app.serve", "--factory", self.factory,
@@ -103,12 +108,14 @@ class Server:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+
+    def wait_until_ready(self) -> None:
+        """Until every worker answers; a server that does not come up is stopped."""
         try:
             self._wait_until_ready()
         except BaseException:
             self.__exit__()
             raise
-        return self
 
     def _wait_until_ready(self) -> None:
         deadline = time.monotonic() + STARTUP_SECONDS
@@ -155,6 +162,21 @@ class Server:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
         self.log.close()
+
+
+@contextmanager
+def running(servers: list[Server]) -> Iterator[list[Server]]:
+    """Several servers, their start-ups side by side; all stopped at the end."""
+    try:
+        for server in servers:
+            server.launch()
+        for server in servers:
+            server.wait_until_ready()
+        yield servers
+    finally:
+        for server in servers:
+            if server.process:
+                server.__exit__()
 
 
 @contextmanager
