@@ -52,8 +52,9 @@ from app.booking.tables import Booking, Slot
 from app.catalog.tables import Service
 from app.cli import migrate, register_local_webhook
 from app.demo.scale import load_city_at_scale
+from app.main import RECONCILE_SECONDS
 from app.payments.rules import PaymentStatus
-from app.payments.services import RECONCILE_AFTER, PaymentConfig, payments_reconcile
+from app.payments.services import PaymentConfig, payments_reconcile
 from app.payments.tables import Payment, Refund
 from app.settings import Settings
 from bench import scenarios, servers
@@ -456,6 +457,11 @@ async def _intents_at_stripe(settings: Settings) -> list[dict]:
             params = {"limit": 100, "starting_after": page["data"][-1]["id"]}
 
 
+def _next_reconcile() -> datetime:
+    """When the servers' own timer runs the reconciler next: the requests are long over by then."""
+    return datetime.now(UTC) + timedelta(seconds=RECONCILE_SECONDS)
+
+
 async def crash_during_payments(engine: str, city: City, balancer: Balancer, slots: list[dict]) -> Row:
     row = Row("kill -9 during payments", engine)
     holds, _ = await city.lines(slots)
@@ -474,10 +480,7 @@ async def crash_during_payments(engine: str, city: City, balancer: Balancer, slo
     crash = Crash(victim=0, after=half // 4)
     answers = await _send(balancer, pay[:half], crash=crash, prepare=with_card)
     answers += await _send(balancer, pay[half:], prepare=with_card)
-    # The reconciler's next run: the payments are more than RECONCILE_AFTER old by then.
-    first = await payments_reconcile(
-        config=config, now=datetime.now(UTC) + RECONCILE_AFTER + timedelta(seconds=1)
-    )
+    first = await payments_reconcile(config=config, now=_next_reconcile())
     public_ids = [public_id for _, public_id in booked]
     rows = await Booking.select(Booking.id, Booking.public_id, Booking.status, Booking.price_cents).where(
         Booking.public_id.is_in(public_ids)
@@ -493,9 +496,7 @@ async def crash_during_payments(engine: str, city: City, balancer: Balancer, slo
     # Residents whose booking is still unpaid press Pay again, as they would.
     unpaid = [line for line in pay if bookings[line.path.split("/")[2]]["status"] != "confirmed"]
     again = await _send(balancer, unpaid, prepare=with_card)
-    second = await payments_reconcile(
-        config=config, now=datetime.now(UTC) + RECONCILE_AFTER + timedelta(seconds=1)
-    )
+    second = await payments_reconcile(config=config, now=_next_reconcile())
     row.requests = len(pay) + len(unpaid)
     paid_lines = [line for line, a in zip(pay + unpaid, answers + again, strict=True) if a.status == 303]
     row.acknowledged = len(paid_lines)
