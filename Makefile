@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test bench bootstrap migrate lint clean
+.PHONY: run test bench chaos bootstrap migrate lint clean
 
 bootstrap: $(PY_STAMP) $(NODE_STAMP)
 
@@ -27,6 +27,11 @@ test: bootstrap
 # About ten minutes: the hot paths under load against reference apps (BENCH_DATABASE_URL adds PostgreSQL).
 bench: bootstrap
 	$(PY) -m bench.run $(BENCH_ARGS)
+
+# A few minutes per engine: hold races, kill -9 during holds and payments, a locked SQLite database,
+# checked afterwards (CHAOS_DATABASE_URL adds PostgreSQL; CHAOS_ARGS=--short is what CI runs).
+chaos: bootstrap
+	$(PY) -m bench.chaos $(CHAOS_ARGS)
 
 migrate: bootstrap
 	$(PY) -m app.cli migrate

@@ -129,20 +129,12 @@ async def free_slots(
     """``count`` distinct free slots far enough ahead to book, spread over providers, no two of
     them taking one team member at overlapping times (so each hold can succeed); ``single_seat``:
     only slots one booking fills, as the race check needs."""
-    rows = await Provider.raw(
-        "SELECT sl.id, sl.starts_at, sl.member, sl.claim_until, m.public_id AS member_public_id, "
-        "s.public_id, s.location, p.slug, "
-        "(SELECT a.neighbourhood FROM provider_service_area a WHERE a.provider = p.id "
-        " ORDER BY a.neighbourhood LIMIT 1) AS area "
-        "FROM slot sl JOIN service s ON s.id = sl.service JOIN provider p ON p.id = sl.provider "
-        "JOIN team_member m ON m.id = sl.member "
-        "WHERE sl.booked < sl.capacity AND NOT sl.is_closed AND NOT sl.is_withdrawn AND sl.book_by > {} "
-        "AND p.is_verified AND NOT p.is_suspended AND NOT s.is_archived "
-        f"{'AND sl.capacity = 1 AND sl.booked = 0 ' if single_seat else ''}"
+    rows = await bookable_slots(
+        f"{'sl.capacity = 1 AND sl.booked = 0 ' if single_seat else 'TRUE '}"
         "ORDER BY (sl.id % 100003) * 7919 % 100003, sl.id LIMIT {}",
-        now + timedelta(hours=1),
+        now=now,
         # More than asked: those overlapping a slot already chosen for their member are left out.
-        4 * (count + len(exclude)) + 10,
+        values=(4 * (count + len(exclude)) + 10,),
     )
     taken: dict[int, list[tuple]] = {}
 
@@ -160,6 +152,24 @@ async def free_slots(
     if len(slots) < count:
         raise RuntimeError(f"the seeded city has too few free slots ({len(slots)} < {count})")
     return slots
+
+
+async def bookable_slots(condition: str, *, now: datetime, values: Sequence = ()) -> list[dict]:
+    """Slots with a free seat that can still be booked, as ``hold_lines`` needs them, that also
+    meet ``condition`` (SQL on ``sl`` the slot, ``s`` its service, ``p`` its provider, with
+    ``{}`` for each of ``values``; it may end with ORDER BY and LIMIT)."""
+    return await Provider.raw(
+        "SELECT sl.id, sl.starts_at, sl.member, sl.claim_until, sl.capacity, sl.provider, "
+        "m.public_id AS member_public_id, s.public_id, s.location, p.slug, "
+        "(SELECT a.neighbourhood FROM provider_service_area a WHERE a.provider = p.id "
+        " ORDER BY a.neighbourhood LIMIT 1) AS area "
+        "FROM slot sl JOIN service s ON s.id = sl.service JOIN provider p ON p.id = sl.provider "
+        "JOIN team_member m ON m.id = sl.member "
+        "WHERE sl.booked < sl.capacity AND NOT sl.is_closed AND NOT sl.is_withdrawn AND sl.book_by > {} "
+        f"AND p.is_verified AND NOT p.is_suspended AND NOT s.is_archived AND {condition}",
+        now + timedelta(hours=1),
+        *values,
+    )
 
 
 def hold_lines(
@@ -215,22 +225,26 @@ class RaceResult:
         )
 
 
+async def line_post(client: httpx.AsyncClient, line: HoldLine, *, base_url: str = "") -> httpx.Response:
+    """Send one line as the resident's browser would (session cookie, CSRF token, form body)."""
+    return await client.post(
+        base_url + line.path,
+        content=line.body,
+        headers={
+            "cookie": line.cookie,
+            CSRF_HEADER: line.csrf_token,
+            "content-type": "application/x-www-form-urlencoded",
+        },
+    )
+
+
 async def race(base_url: str, lines_per_slot: dict[int, list[HoldLine]]) -> RaceResult:
     """Every line at once: each slot must be won exactly once; the others get 409, none a 5xx."""
     limits = httpx.Limits(max_connections=None, max_keepalive_connections=0)
     async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60) as client:
 
         async def post(line: HoldLine) -> tuple[int, int]:
-            response = await client.post(
-                line.path,
-                content=line.body,
-                headers={
-                    "cookie": line.cookie,
-                    CSRF_HEADER: line.csrf_token,
-                    "content-type": "application/x-www-form-urlencoded",
-                },
-            )
-            return line.slot_id, response.status_code
+            return line.slot_id, (await line_post(client, line)).status_code
 
         everything = [line for lines in lines_per_slot.values() for line in lines]
         results = await asyncio.gather(*(post(line) for line in everything))

@@ -1,7 +1,9 @@
-"""Servers under test: uvicorn with two workers on a free loopback port, and what they cost.
+"""Servers under test: uvicorn with two workers on a free loopback port, what they cost, and
+localstripe beside them.
 
 CPU time and memory are read from /proc for the worker processes (the master only supervises),
-so "server CPU per request" excludes the load generator running on the same machine.
+so "server CPU per request" excludes the load generator running on the same machine. A server can
+also be killed with SIGKILL, master and workers at once, and started again on the same port.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,14 +69,15 @@ def _rss_mb(pid: int) -> float:
 
 @dataclass
 class Server:
-    """A running uvicorn (master + workers); use as a context manager."""
+    """A running uvicorn (master + workers, or one process); use as a context manager."""
 
     name: str
     factory: str
     env: dict[str, str]
     log_path: Path
     ready_path: str = "/healthz"
-    port: int = 0
+    worker_count: int = WORKERS
+    port: int = 0  # kept when the server is started again
     process: subprocess.Popen | None = None
 
     @property
@@ -80,10 +85,18 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def __enter__(self) -> Server:
-        self.port = free_port()
+        return self.start()
+
+    def start(self) -> Server:
+        self.launch()
+        self.wait_until_ready()
+        return self
+
+    def launch(self) -> None:
+        self.port = self.port or free_port()
         command = [
             sys.executable, "-m", "app.serve", "--factory", self.factory,
-            "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(WORKERS),
+            "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.worker_count),
             "--no-access-log", "--no-server-header", "--log-level", "warning",
         ]  # fmt: skip
         self.log = self.log_path.open("a")
@@ -95,12 +108,14 @@ class Server:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+
+    def wait_until_ready(self) -> None:
+        """Until every worker answers; a server that does not come up is stopped."""
         try:
             self._wait_until_ready()
         except BaseException:
             self.__exit__()
             raise
-        return self
 
     def _wait_until_ready(self) -> None:
         deadline = time.monotonic() + STARTUP_SECONDS
@@ -110,7 +125,7 @@ class Server:
             try:
                 # Every worker must answer, so hit the port until both have been seen busy.
                 if httpx.get(f"{self.base_url}{self.ready_path}", timeout=2).status_code == 200 and (
-                    len(self.workers()) == WORKERS
+                    len(self.workers()) == self.worker_count
                 ):
                     for _ in range(20):
                         httpx.get(f"{self.base_url}{self.ready_path}", timeout=2)
@@ -121,7 +136,9 @@ class Server:
         raise RuntimeError(f"{self.name} did not start within {STARTUP_SECONDS} s; see {self.log_path}")
 
     def workers(self) -> list[int]:
-        return _children(self.process.pid) if self.process else []
+        if not self.process:
+            return []
+        return [self.process.pid] if self.worker_count == 1 else _children(self.process.pid)
 
     def cpu_seconds(self) -> float:
         return sum(_cpu_seconds(pid) for pid in self.workers())
@@ -129,6 +146,12 @@ class Server:
     def rss_mb(self) -> float:
         """The largest worker's resident memory."""
         return max((_rss_mb(pid) for pid in self.workers()), default=0.0)
+
+    def kill(self) -> None:
+        """SIGKILL to master and workers at once, as a crash of the machine would stop them."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        self.log.close()
 
     def __exit__(self, *exc) -> None:
         if self.process and self.process.poll() is None:
@@ -139,3 +162,45 @@ class Server:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
         self.log.close()
+
+
+@contextmanager
+def running(servers: list[Server]) -> Iterator[list[Server]]:
+    """Several servers, their start-ups side by side; all stopped at the end."""
+    try:
+        for server in servers:
+            server.launch()
+        for server in servers:
+            server.wait_until_ready()
+        yield servers
+    finally:
+        for server in servers:
+            if server.process:
+                server.__exit__()
+
+
+@contextmanager
+def localstripe() -> Iterator[str]:
+    """The Stripe emulator on a free loopback port (state in memory only); yields its URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "localstripe", "--port", str(port)],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"{url}/v1/customers", timeout=1)
+                break
+            except httpx.TransportError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("localstripe did not start") from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

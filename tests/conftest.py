@@ -9,10 +9,8 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -22,12 +20,12 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
-import httpx
 import pytest
 
 from app import database
 from app.settings import PROJECT_ROOT, Settings
 from app.shared.clock import FixedClock
+from bench import servers
 
 REQUIRE_ALL = os.environ.get("CITYLOOP_REQUIRE_ALL_TESTS") == "1"
 TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-for-production-checks"
@@ -179,28 +177,8 @@ def database_url(request, tmp_path) -> str:
 @pytest.fixture(scope="session")
 def localstripe() -> Iterator[str]:
     """The Stripe emulator on a free loopback port for the whole session (state in memory only)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "localstripe", "--port", str(port)],
-        cwd=PROJECT_ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            httpx.get(f"{url}/v1/customers", timeout=1)
-            break
-        except httpx.TransportError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("localstripe did not start") from None
-            time.sleep(0.1)
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
+    with servers.localstripe() as url:
+        yield url
 
 
 def stripe_env(localstripe_url: str) -> dict[str, str]:

@@ -4,9 +4,7 @@ slot, and two hundred across four services of a business whose times overlap."""
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
-import subprocess
 from collections import Counter
 from datetime import time, timedelta
 
@@ -21,15 +19,14 @@ from app.booking.services import slots_refresh
 from app.booking.tables import Booking, Slot
 from app.catalog.rules import ServiceLocation
 from app.catalog.tables import Service
-from app.cli import server_command
-from app.settings import PROJECT_ROOT
 from app.shared.citytime import city_to_utc, city_today
 from app.shared.clock import SystemClock
+from bench.servers import Server, running
 from tests.conftest import TEST_SECRET_KEY
-from tests.e2e.conftest import free_port, wait_until_healthy
 from tests.factories import MADRID, make_listed_provider
 
 RESIDENTS = 50
+SITE_FACTORY = "app.main:create_app_from_env"
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -44,34 +41,18 @@ def shared_database_url(request, tmp_path) -> str:
 @pytest.fixture
 def two_servers(shared_database_url, tmp_path):
     env = {
-        **os.environ,
         "APP_ENV": "test",
         "SECRET_KEY": TEST_SECRET_KEY,
         "DATABASE_URL": shared_database_url,
         "MEDIA_ROOT": str(tmp_path / "media"),
         "PUBLIC_URL": "http://127.0.0.1",
     }
-    processes, urls = [], []
-    for _ in range(2):
-        port = free_port()
-        processes.append(
-            subprocess.Popen(
-                server_command(port),
-                cwd=PROJECT_ROOT,
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.STDOUT,
-            )
-        )
-        urls.append(f"http://127.0.0.1:{port}")
-    try:
-        for url, process in zip(urls, processes, strict=True):
-            wait_until_healthy(url, process)
-        yield urls
-    finally:
-        for process in processes:
-            process.terminate()
-            process.wait(timeout=10)
+    pair = [
+        Server(f"server-{n}", SITE_FACTORY, env, tmp_path / f"server-{n}.log", worker_count=1)
+        for n in range(2)
+    ]
+    with running(pair):
+        yield [server.base_url for server in pair]
 
 
 TOKEN = generate_csrf_token(TEST_SECRET_KEY)

@@ -78,9 +78,7 @@ def test_days_off_are_clipped_to_the_window_however_far_they_reach():
     assert days_off(stored, window=window) == {date(2026, 11, 23), date(2026, 11, 28), date(2026, 11, 29)}
 
 
-@pytest.mark.parametrize(
-    ("horizon", "days"), [(30, 30), (10**12, MAX_HORIZON_DAYS), (0, 1), (-(10**12), 1)]
-)
+@pytest.mark.parametrize(("horizon", "days"), [(30, 30), (10**12, MAX_HORIZON_DAYS), (0, 1), (-(10**12), 1)])
 def test_the_window_spans_one_day_to_a_year_whatever_horizon_is_stored(horizon, days):
     now = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
     today = date(2026, 11, 22)
