@@ -54,7 +54,7 @@ from app.web.requestlog import (
     RequestLogMiddleware,
     request_ids_in_log_records,
 )
-from app.web.requests import SiteRequest
+from app.web.requests import SiteRequest, refuse_nul_in_path
 from app.web.security import CrossSiteDefenceMiddleware, security_headers
 from app.web.sessions import SessionMiddleware, cache_policy
 from app.web.static import StaticAssets, files_router
@@ -202,6 +202,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
         lifespan=[_lifespan(settings, clock, views, payments)],
         compression_config=CompressionConfig(backend="gzip", minimum_size=500, gzip_compress_level=6),
         request_class=SiteRequest,
+        before_request=refuse_nul_in_path,
         request_max_body_size=1024 * 1024,
         openapi_config=None,
         logging_config=LoggingConfig(

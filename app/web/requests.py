@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl
 from litestar import Request
 from litestar.datastructures.multi_dicts import FormMultiDict
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import ClientException
+from litestar.exceptions import ClientException, NotFoundException
 from litestar.types import Empty
 
 BODY_UNREADABLE = "That form couldn't be read. Go back, reload the page and try again."
@@ -78,3 +78,10 @@ class SiteRequest(Request):
             elif await self.body():
                 raise BodyUnreadable
         return await super().form()
+
+
+def refuse_nul_in_path(request: Request) -> None:
+    """A before-request hook: no id, slug or token has a NUL character, and PostgreSQL refuses one
+    in a query, so a path parameter holding one names nothing: the 404 page."""
+    if any(isinstance(value, str) and "\x00" in value for value in request.path_params.values()):
+        raise NotFoundException()
