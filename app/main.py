@@ -54,7 +54,7 @@ from app.web.requestlog import (
     RequestLogMiddleware,
     request_ids_in_log_records,
 )
-from app.web.requests import SiteRequest, refuse_nul_in_path
+from app.web.requests import NulFreeQueryMiddleware, SiteRequest, refuse_nul_in_path
 from app.web.security import CrossSiteDefenceMiddleware, security_headers
 from app.web.sessions import SessionMiddleware, cache_policy
 from app.web.static import StaticAssets, files_router
@@ -186,6 +186,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
             "payments": Provide(lambda: payments, use_cache=True, sync_to_thread=False),
         },
         middleware=[
+            NulFreeQueryMiddleware,
             DefineMiddleware(SessionMiddleware, settings=settings, clock=clock),
             DefineMiddleware(CrossSiteDefenceMiddleware, settings=settings, csrf_cookie=csrf_cookie),
         ],

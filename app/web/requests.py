@@ -17,7 +17,7 @@ from litestar import Request
 from litestar.datastructures.multi_dicts import FormMultiDict
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import ClientException, NotFoundException
-from litestar.types import Empty
+from litestar.types import ASGIApp, Empty, Receive, Scope, Send
 
 BODY_UNREADABLE = "That form couldn't be read. Go back, reload the page and try again."
 _STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
@@ -85,3 +85,19 @@ def refuse_nul_in_path(request: Request) -> None:
     in a query, so a path parameter holding one names nothing: the 404 page."""
     if any(isinstance(value, str) and "\x00" in value for value in request.path_params.values()):
         raise NotFoundException()
+
+
+class NulFreeQueryMiddleware:
+    """Drops NUL characters from the query string before any handler reads it, as ``bind_form``
+    drops them from forms: no search or filter means one, and PostgreSQL refuses one in a query,
+    so ``?q=%00`` is the search for nothing rather than a 500."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        query = scope.get("query_string", b"").replace(b"\x00", b"")
+        while b"%00" in query:  # once more for "%%0000", which is "%00" after one pass
+            query = query.replace(b"%00", b"")
+        scope["query_string"] = query
+        await self.app(scope, receive, send)

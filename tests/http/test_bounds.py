@@ -230,3 +230,22 @@ async def test_payouts_of_months_out_of_reach_get_a_400_page_that_says_which_mon
             assert "Payouts can be shown from November 2016 to this month." in response.text
     oldest = await client.get("/admin/payouts", params={"month": "2016-11"})
     assert oldest.status_code == 200 and "?month=2016-10" not in oldest.text
+
+
+# --- NUL characters (PostgreSQL refuses them in any text it is sent) ---------------------------
+
+
+async def test_a_nul_in_a_search_is_dropped_and_the_search_still_answers(client):
+    await as_admin(client)
+    await make_account("sara@example.com", "Sara Puig")
+    for address in ("/admin/users?email=sa%00ra", "/admin/users?email=sa%%0000ra", "/admin/providers?q=%00"):
+        page = await client.get(address)
+        assert page.status_code == 200, (address, page.text[:300])
+    assert "sara@example.com" in (await client.get("/admin/users?email=sa%00ra")).text
+    assert (await client.get("/?q=fonta%00ner")).status_code == 200
+
+
+async def test_a_nul_in_a_path_parameter_names_nothing(client):
+    await as_provider(client)
+    assert_error_page(await client.get("/providers/casa%00neta"), 404)
+    assert_error_page(await post_form(client, "/dashboard/bookings/%00../undo-redeem", {}), 404)

@@ -2,17 +2,21 @@ import json
 import logging
 import sys
 
-from app.web.requestlog import SANE_REQUEST_ID, JsonFormatter
+from app.web.requestlog import SANE_REQUEST_ID, JsonFormatter, current_request_id, request_ids_in_log_records
 
 
-def test_a_record_is_one_json_line_with_its_extra_fields_and_traceback():
+def test_a_record_is_one_json_line_with_its_request_id_extra_fields_and_traceback():
+    request_ids_in_log_records()
+    during_request = current_request_id.set("abc")
     try:
         raise ValueError("bad\nvalue")
     except ValueError:
         record = logging.getLogger("cityloop.test").makeRecord(
             "cityloop.test", logging.ERROR, __file__, 1, "failed on %s", ("GET /x\n",), sys.exc_info(),
-            extra={"request_id": "abc", "status": 500},
+            extra={"status": 500},
         )  # fmt: skip
+    finally:
+        current_request_id.reset(during_request)
     line = JsonFormatter().format(record)
     assert "\n" not in line
     entry = json.loads(line)
