@@ -20,6 +20,7 @@ from app import database
 from app.accounts import admin_routes as account_admin_routes
 from app.accounts import routes as account_routes
 from app.accounts.services import sessions_purge_expired, throttle_purge
+from app.accounts.sessions import SessionMiddleware, cache_policy
 from app.admin import figures_routes
 from app.admin import routes as admin_routes
 from app.analytics.services import views_add
@@ -37,6 +38,7 @@ from app.payments import admin_routes as payment_admin_routes
 from app.payments import provider_routes as payment_provider_routes
 from app.payments import routes as payment_routes
 from app.payments.services import PaymentConfig, payments_reconcile
+from app.redemption import pages as redemption_pages
 from app.redemption import routes as redemption_routes
 from app.reviews import admin_routes as review_admin_routes
 from app.reviews import provider_routes as review_provider_routes
@@ -56,7 +58,6 @@ from app.web.requestlog import (
 )
 from app.web.requests import NulFreeQueryMiddleware, SiteRequest, refuse_nul_in_path
 from app.web.security import CrossSiteDefenceMiddleware, security_headers
-from app.web.sessions import SessionMiddleware, cache_policy
 from app.web.static import StaticAssets, files_router
 from app.web.templating import template_config
 
@@ -197,7 +198,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
             cookie_httponly=True,
             cookie_samesite="lax",
         ),
-        template_config=template_config(settings, assets),
+        template_config=template_config(
+            settings, assets, domain_globals=redemption_pages.template_globals(settings)
+        ),
         exception_handlers=EXCEPTION_HANDLERS,
         before_send=[security_headers(settings), cache_policy],
         lifespan=[_lifespan(settings, clock, views, payments)],

@@ -3,8 +3,8 @@
 from piccolo.conf.apps import AppConfig
 
 from app.accounts.tables import ThrottleEvent, UserAccount, UserSession
-from app.admin.tables import AdminAction
 from app.analytics.tables import ProviderViewDay
+from app.audit.tables import AdminAction
 from app.booking.tables import Booking, ClosedTime, Slot, TimeOff
 from app.catalog.tables import (
     Category,

@@ -22,11 +22,11 @@ from litestar.middleware.csrf import generate_csrf_token
 
 from app import database
 from app.accounts.services import session_token_hash
+from app.accounts.sessions import cookie_name
 from app.accounts.tables import UserAccount, UserSession
 from app.catalog.tables import Provider
 from app.settings import Settings
 from app.shared.citytime import city_today
-from app.web.sessions import cookie_name
 
 CSRF_COOKIE = "__Host-csrftoken"  # production's name (the site runs in production mode)
 CSRF_HEADER = "x-csrftoken"

@@ -10,6 +10,7 @@ from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 
 from app.accounts import services
+from app.accounts.guards import requires_role
 from app.accounts.identity import Role
 from app.accounts.queries import account_by_id, accounts_find
 from app.admin.status_forms import AccountReinstateForm, AccountSuspendForm
@@ -20,7 +21,6 @@ from app.web.context import ClockDep
 from app.web.exceptions import PageMissing
 from app.web.flash import flash
 from app.web.forms import bind_form
-from app.web.guards import requires_role
 from app.web.htmx import render
 from app.web.params import PathId
 

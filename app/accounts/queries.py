@@ -8,8 +8,8 @@ from datetime import datetime
 
 from app.accounts.identity import CurrentUser, Role
 from app.accounts.tables import ThrottleEvent, UserAccount, UserSession
-from app.admin.rules import SUSPENDING_ACTIONS, Subject
-from app.admin.tables import AdminAction
+from app.audit.rules import SUSPENDING_ACTIONS, Subject
+from app.audit.tables import AdminAction
 from app.database import instant_from_db
 
 ACCOUNTS_PER_PAGE = 25

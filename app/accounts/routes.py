@@ -11,25 +11,26 @@ from litestar.response import Redirect, Template
 from wtforms import Form
 
 from app.accounts.forms import ChangePasswordForm, LoginForm, ProviderSignUpForm, SignUpForm
+from app.accounts.guards import requires_login
 from app.accounts.identity import CurrentUser
-from app.accounts.rules import home_path_for, safe_next_path
+from app.accounts.rules import home_path_for
 from app.accounts.services import (
     ProviderSignUp,
     account_authenticate,
     account_change_password,
     account_sign_up,
 )
-from app.accounts.throttle import DEVICE_TOKEN_LIFETIME, device_token
+from app.accounts.sessions import sign_in, sign_out
+from app.accounts.throttle import DEVICE_TOKEN_LIFETIME, attempts_rule, device_token
 from app.catalog.queries import neighbourhood_choices
 from app.settings import Settings
 from app.shared.clock import Clock
 from app.shared.errors import DomainError, TooManyAttemptsError
-from app.web.context import ClockDep, SettingsDep, attempts_rule, client_ip
+from app.web.context import ClockDep, SettingsDep, client_ip
 from app.web.flash import flash
 from app.web.forms import add_domain_error, bind_form
-from app.web.guards import requires_login
 from app.web.htmx import render
-from app.web.sessions import sign_in, sign_out
+from app.web.params import safe_next_path
 
 SIGNED_OUT = "You have logged out. See you soon!"
 PASSWORD_CHANGED = "Your password has been changed. Other devices have been logged out."

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from email_validator import EmailNotValidError, validate_email
 
 from app.accounts.identity import Role
@@ -45,16 +43,6 @@ def normalise_email(raw: str) -> str:
     if len(normalised) > EMAIL_MAX_LENGTH:  # case folding can lengthen some non-Latin letters
         raise ValueError(EMAIL_INVALID)
     return normalised
-
-
-def safe_next_path(candidate: str | None) -> str | None:
-    """``candidate`` if it is a path on this site, else None (no open redirects to other hosts)."""
-    if not candidate or not candidate.startswith("/") or candidate.startswith("//") or "\\" in candidate:
-        return None
-    parts = urlsplit(candidate)
-    if parts.scheme or parts.netloc or any(ord(ch) < 32 for ch in candidate):
-        return None
-    return candidate
 
 
 def home_path_for(role: Role) -> str:

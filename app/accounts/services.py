@@ -18,8 +18,8 @@ from app.accounts.queries import account_by_email, account_by_id, current_user_f
 from app.accounts.rules import password_problem
 from app.accounts.tables import ThrottleEvent, UserAccount, UserSession
 from app.accounts.throttle import ThrottleRule, device_token_is_valid, login_buckets, signup_buckets
-from app.admin.rules import ActionKind, Subject
-from app.admin.tables import AdminAction
+from app.audit.rules import ActionKind, Subject
+from app.audit.tables import AdminAction
 from app.catalog.services import provider_create
 from app.shared.errors import ConflictError, DomainError, NotFoundError, TooManyAttemptsError
 

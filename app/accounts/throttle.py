@@ -14,6 +14,8 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from app.settings import Settings
+
 DEVICE_TOKEN_LIFETIME = timedelta(days=180)
 
 
@@ -62,3 +64,9 @@ def device_token_is_valid(token: str | None, account_id: int, now: datetime, sec
     if owner_id != account_id or not issued_at > now.timestamp() - DEVICE_TOKEN_LIFETIME.total_seconds():
         return False
     return hmac.compare_digest(signature, _device_signature(account_id, issued_at, secret))
+
+
+def attempts_rule(settings: Settings) -> ThrottleRule:
+    return ThrottleRule(
+        limit=settings.login_max_failures, window=timedelta(minutes=settings.login_window_minutes)
+    )

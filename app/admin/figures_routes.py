@@ -9,6 +9,7 @@ from litestar import Controller, Request, get
 from litestar.params import QueryParameter
 from litestar.response import Template
 
+from app.accounts.guards import requires_role
 from app.accounts.identity import Role
 from app.admin.figures import (
     WEEKS_DEFAULT,
@@ -22,7 +23,6 @@ from app.admin.queries import PlatformFigures, platform_figures
 from app.booking.routes import PRIVATE
 from app.shared.money import format_money
 from app.web.context import ClockDep, SettingsDep
-from app.web.guards import requires_role
 from app.web.htmx import render
 
 WEEK_CHOICES = (4, 12, 26, 52)

@@ -6,6 +6,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
+from app.accounts.guards import requires_role
 from app.accounts.identity import Role
 from app.admin.forms import CategoryForm, NameForm, NeighbourhoodForm
 from app.catalog import services as catalog
@@ -15,7 +16,6 @@ from app.shared.errors import DomainError
 from app.web.exceptions import PageMissing
 from app.web.flash import flash
 from app.web.forms import add_domain_error, bind_form
-from app.web.guards import requires_role
 from app.web.htmx import render
 from app.web.params import PathId
 

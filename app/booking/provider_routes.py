@@ -9,8 +9,8 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
+from app.accounts.guards import requires_role
 from app.accounts.identity import Role
-from app.accounts.rules import safe_next_path
 from app.booking import queries
 from app.booking import services as booking
 from app.booking.calendar import calendar_file
@@ -18,19 +18,19 @@ from app.booking.forms import PLANNING_YEAR, AssignMemberForm, ProviderCancelFor
 from app.booking.routes import PRIVATE, _calendar_entry
 from app.dashboard.queries import business_of, services_of
 from app.payments import services as payment_services
+from app.payments.pages import PaymentsDep
 from app.payments.queries import booking_money
 from app.redemption import queries as redemption_queries
 from app.shared.citytime import city_day_bounds, city_today
 from app.shared.errors import DomainError
 from app.shared.text import is_slug
 from app.team.queries import member_of, service_team, team_of
-from app.web.context import ClockDep, PaymentsDep, SettingsDep
+from app.web.context import ClockDep, SettingsDep
 from app.web.exceptions import PageMissing
 from app.web.flash import flash
 from app.web.forms import add_domain_error, bind_form
-from app.web.guards import requires_role
 from app.web.htmx import render, wants_fragment
-from app.web.params import DayWindow, PathId, day_from
+from app.web.params import DayWindow, PathId, day_from, safe_next_path
 
 FEED_HISTORY = timedelta(days=30)
 CALENDAR_ENDS = "Your calendar shows a year either side of today, so here is {shown}."

@@ -8,11 +8,11 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from app.booking.availability import Claim, MemberSlot, clashes
+from app.booking.codes import grouped, normalize
 from app.booking.state import LIVE_STATUSES_SQL, Status
 from app.booking.tables import Booking, ClosedTime, Slot, TimeOff
 from app.catalog.tables import Provider, ProviderServiceArea, Service
 from app.database import SqlValues, instant_from_db
-from app.redemption.codes import grouped, normalize
 from app.shared.citytime import city_day_bounds, city_today, to_city
 
 BOOKING_DAYS_SHOWN = 14

@@ -10,6 +10,7 @@ from litestar import MediaType, Request, Response, get, post
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
+from app.accounts.guards import requires_login
 from app.accounts.identity import CurrentUser, Role
 from app.booking import queries
 from app.booking import services as booking
@@ -18,6 +19,7 @@ from app.booking.forms import HoldForm, RescheduleForm
 from app.booking.policy import STANDARD_POLICY
 from app.booking.state import Status
 from app.payments import services as payment_services
+from app.payments.pages import PaymentsDep
 from app.payments.queries import booking_money
 from app.payments.rules import PaymentStatus
 from app.payments.services import PaymentConfig
@@ -28,12 +30,11 @@ from app.shared.errors import DomainError
 from app.shared.money import percent_of
 from app.shared.text import is_slug
 from app.team.queries import service_team
-from app.web.context import ClockDep, PaymentsDep, SettingsDep
+from app.web.context import ClockDep, SettingsDep
 from app.web.exceptions import PageMissing
 from app.web.flash import flash
 from app.web.forms import add_domain_error, bind_form
 from app.web.fragments import Rendered, fragments, render_fragment
-from app.web.guards import requires_login
 from app.web.htmx import render, wants_fragment
 
 PRIVATE = {"cache-control": "no-store"}  # booking pages show addresses (and, once paid, codes)

@@ -26,6 +26,7 @@ from app.booking.availability import (
     preferred,
     subtract,
 )
+from app.booking.codes import new_code
 from app.booking.policy import CancellationPolicy
 from app.booking.slots import book_by, booking_window, days_off, slot_times
 from app.booking.state import (
@@ -42,7 +43,6 @@ from app.catalog.hours import Interval, member_service_hours
 from app.catalog.rules import ServiceLocation
 from app.catalog.tables import Neighbourhood, OpeningHours, Provider, ProviderServiceArea, Service
 from app.database import SqlValues
-from app.redemption.codes import new_code
 from app.shared.citytime import city_day_bounds
 from app.shared.errors import ConflictError, DomainError, NotFoundError
 from app.team.tables import TeamMember, TeamMemberHours, TeamMemberService

@@ -10,19 +10,20 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 from wtforms import Form
 
+from app.accounts.guards import requires_role
 from app.accounts.identity import Role
-from app.admin.rules import FILTER_LABELS, PROVIDER_FILTERS, Standing, provider_filter
 from app.admin.status_forms import CANCEL, ReinstateForm, SuspendForm, VerifyForm
 from app.booking.routes import PRIVATE
 from app.catalog import admin_services, queries
+from app.catalog.rules import FILTER_LABELS, PROVIDER_FILTERS, Standing, provider_filter
+from app.payments.pages import PaymentsDep
 from app.shared.errors import ConflictError, DomainError, NotFoundError
 from app.shared.paging import page_number
 from app.shared.text import is_slug
-from app.web.context import ClockDep, PaymentsDep, SettingsDep
+from app.web.context import ClockDep, SettingsDep
 from app.web.exceptions import PageMissing
 from app.web.flash import flash
 from app.web.forms import add_domain_error, bind_form
-from app.web.guards import requires_role
 from app.web.htmx import render
 
 SEARCH_MAX = 100

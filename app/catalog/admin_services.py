@@ -13,8 +13,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from app import database
-from app.admin.rules import ActionKind, Subject
-from app.admin.tables import AdminAction
+from app.audit.rules import ActionKind, Subject
+from app.audit.tables import AdminAction
 from app.booking import services as booking_services
 from app.booking.state import Status
 from app.booking.tables import Booking

@@ -9,15 +9,15 @@ from zoneinfo import ZoneInfo
 from piccolo.query.functions.aggregate import Count
 
 from app import database
-from app.admin.rules import PROVIDER_FILTERS, SUSPENDING_ACTIONS, Standing, Subject, action_label
-from app.admin.tables import AdminAction
+from app.audit.rules import SUSPENDING_ACTIONS, Subject, action_label
+from app.audit.tables import AdminAction
 from app.booking.queries import BookingDay, free_slot_sql
 from app.booking.state import Status
 from app.booking.tables import Booking
 from app.catalog import ranking
 from app.catalog.discovery import RATING_TENTHS, Filters, availability_range
 from app.catalog.hours import Interval
-from app.catalog.rules import Price
+from app.catalog.rules import PROVIDER_FILTERS, Price, Standing
 from app.catalog.search import search_terms
 from app.catalog.tables import (
     Category,

@@ -1,4 +1,4 @@
-"""Catalogue rules that need no database: where a service happens and what a card shows."""
+"""Catalogue rules that need no database: where a service happens, what a card shows, standing."""
 
 from __future__ import annotations
 
@@ -45,3 +45,37 @@ def capacity_problem(location: ServiceLocation, capacity: int) -> str | None:
     if location is ServiceLocation.customer_address and capacity != 1:
         return HOME_VISIT_ONE_AT_A_TIME
     return None
+
+
+class Standing(str, Enum):
+    """Where a provider is: waiting for checks, listed, or hidden by an administrator."""
+
+    unverified = "unverified"
+    verified = "verified"
+    suspended = "suspended"
+
+    @property
+    def label(self) -> str:
+        return _STANDING_LABELS[self]
+
+    @classmethod
+    def of(cls, *, is_verified: bool, is_suspended: bool) -> Standing:
+        if is_suspended:
+            return cls.suspended
+        return cls.verified if is_verified else cls.unverified
+
+
+_STANDING_LABELS = {
+    Standing.unverified: "Waiting for verification",
+    Standing.verified: "Verified and listed",
+    Standing.suspended: "Suspended",
+}
+
+# The admin list's filters, in the order of its links; "all" is every provider.
+PROVIDER_FILTERS = ("unverified", "verified", "suspended", "all")
+FILTER_LABELS = {"unverified": "Unverified", "verified": "Verified", "suspended": "Suspended", "all": "All"}
+
+
+def provider_filter(raw: str | None) -> str:
+    """``?status=`` as one of the filters; anything else means the work queue (unverified)."""
+    return raw if raw in PROVIDER_FILTERS else "unverified"

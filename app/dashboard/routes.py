@@ -6,6 +6,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
+from app.accounts.guards import requires_role
 from app.accounts.identity import CurrentUser, Role
 from app.booking import queries as booking_queries
 from app.booking import services as booking
@@ -25,7 +26,6 @@ from app.web.context import ClockDep, SettingsDep
 from app.web.exceptions import PageMissing
 from app.web.flash import flash
 from app.web.forms import add_domain_error, bind_form
-from app.web.guards import requires_role
 from app.web.htmx import render, wants_fragment
 from app.web.params import PathId
 from app.web.uploads import posted_files, store_uploads

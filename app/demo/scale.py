@@ -38,6 +38,7 @@ from app.accounts import passwords
 from app.accounts.identity import Role
 from app.accounts.tables import UserAccount
 from app.booking.availability import claim_end
+from app.booking.codes import new_code
 from app.booking.slots import SlotTime, book_by, booking_window, slot_times
 from app.booking.state import Status
 from app.catalog.hours import Interval
@@ -64,7 +65,6 @@ from app.demo.loader import (
 )
 from app.demo.photos import demo_photo
 from app.media.storage import MediaStore, StoredImage
-from app.redemption.codes import new_code
 from app.settings import Settings
 from app.shared.citytime import city_today
 from app.shared.text import slugify

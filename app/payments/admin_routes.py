@@ -12,22 +12,23 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
+from app.accounts.guards import requires_role
 from app.accounts.identity import Role
 from app.booking import queries as booking_queries
 from app.booking.routes import PRIVATE
 from app.catalog.tables import Provider
 from app.payments import services as payment_services
 from app.payments.forms import RefundForm
+from app.payments.pages import PaymentsDep
 from app.payments.queries import booking_money, month_bounds, months_before, payouts, released_between
 from app.redemption import queries as redemption_queries
 from app.shared.citytime import city_today, format_city_time
 from app.shared.errors import DomainError
 from app.shared.text import is_slug
-from app.web.context import ClockDep, PaymentsDep, SettingsDep
+from app.web.context import ClockDep, SettingsDep
 from app.web.exceptions import PageMissing
 from app.web.flash import flash
 from app.web.forms import add_domain_error, bind_form
-from app.web.guards import requires_role
 from app.web.htmx import render
 from app.web.params import whole_number
 

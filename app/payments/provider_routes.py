@@ -7,6 +7,7 @@ from decimal import Decimal
 from litestar import Controller, Request, get
 from litestar.response import Template
 
+from app.accounts.guards import requires_role
 from app.accounts.identity import Role
 from app.booking.routes import PRIVATE
 from app.dashboard.queries import business_of
@@ -14,7 +15,6 @@ from app.payments.queries import month_bounds, months_before, provider_earnings
 from app.shared.citytime import city_today
 from app.web.context import ClockDep, SettingsDep
 from app.web.exceptions import PageMissing
-from app.web.guards import requires_role
 from app.web.htmx import render
 
 MONTHS_SHOWN = 12

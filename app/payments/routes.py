@@ -8,17 +8,18 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
+from app.accounts.guards import requires_login
 from app.booking.routes import PRIVATE, own_booking, render_booking_page
 from app.booking.state import Status
 from app.payments import services as payment_services
 from app.payments.gateway import GatewayUnavailable, InvalidWebhook
+from app.payments.pages import PaymentsDep
 from app.payments.rules import PaymentStatus
 from app.shared.errors import DomainError
-from app.web.context import ClockDep, PaymentsDep
+from app.web.context import ClockDep
 from app.web.flash import flash
-from app.web.guards import requires_login
 from app.web.htmx import wants_fragment
-from app.web.sessions import STATELESS_ROUTE_OPT
+from app.web.route_options import STATELESS_ROUTE_OPT
 
 logger = logging.getLogger("cityloop.payments")
 

@@ -8,6 +8,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
+from app.accounts.guards import requires_role
 from app.accounts.identity import Role
 from app.booking.routes import PRIVATE
 from app.dashboard.queries import business_of
@@ -18,7 +19,6 @@ from app.web.context import ClockDep, SettingsDep
 from app.web.exceptions import PageMissing
 from app.web.flash import flash
 from app.web.forms import add_domain_error, bind_form
-from app.web.guards import requires_role
 from app.web.htmx import render
 
 

@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 from app import database
 from app.accounts.services import throttle_attempt, throttle_forget
 from app.accounts.throttle import ThrottleRule
+from app.booking.codes import grouped, normalize
 from app.booking.state import Action, IllegalTransition, Status, allowed_from, next_status
 from app.booking.tables import Booking
-from app.redemption.codes import grouped, normalize
 from app.redemption.rules import UNDO_WINDOW, may_redeem_now, may_undo
 from app.redemption.tables import RedemptionLog
 from app.shared.citytime import format_city_time

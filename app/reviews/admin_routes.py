@@ -5,6 +5,7 @@ from __future__ import annotations
 from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect
 
+from app.accounts.guards import requires_role
 from app.accounts.identity import Role
 from app.booking.routes import PRIVATE
 from app.reviews import services
@@ -16,7 +17,6 @@ from app.web.context import ClockDep
 from app.web.exceptions import PageMissing
 from app.web.flash import flash
 from app.web.forms import FormInput, add_domain_error
-from app.web.guards import requires_role
 from app.web.htmx import render, wants_fragment
 from app.web.params import PathId, id_from
 

@@ -6,6 +6,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
+from app.accounts.guards import requires_login
 from app.booking.queries import BookingView
 from app.booking.routes import PRIVATE, own_booking
 from app.booking.state import Status
@@ -19,7 +20,6 @@ from app.shared.errors import DomainError
 from app.web.context import ClockDep, SettingsDep
 from app.web.flash import flash
 from app.web.forms import FormInput, add_domain_error
-from app.web.guards import requires_login
 from app.web.htmx import render
 from app.web.uploads import posted_files, store_uploads
 

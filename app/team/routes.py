@@ -6,6 +6,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
+from app.accounts.guards import requires_role
 from app.accounts.identity import Role
 from app.booking import queries as booking_queries
 from app.booking import services as booking
@@ -16,17 +17,17 @@ from app.dashboard.queries import business_of, opening_hours, services_of
 from app.media.storage import MediaStore
 from app.media.uploads import MAX_UPLOAD_BYTES
 from app.payments import services as payment_services
+from app.payments.pages import PaymentsDep
 from app.shared.citytime import city_today
 from app.shared.errors import DomainError
 from app.shared.text import is_slug
 from app.team import services as team
 from app.team.forms import LeaveForm, MemberForm
 from app.team.queries import MemberView, member_of, team_of
-from app.web.context import ClockDep, PaymentsDep, SettingsDep
+from app.web.context import ClockDep, SettingsDep
 from app.web.exceptions import PageMissing
 from app.web.flash import flash
 from app.web.forms import add_domain_error, bind_form
-from app.web.guards import requires_role
 from app.web.htmx import render
 from app.web.params import PathId
 from app.web.uploads import posted_files, store_uploads

@@ -12,10 +12,10 @@ from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.response import Redirect, Template
 from litestar.utils.scope.state import ScopeState
 
-from app.accounts.rules import safe_next_path
 from app.shared.errors import DomainError, TooManyAttemptsError
 from app.web.exceptions import PageMissing, Refused
 from app.web.htmx import wants_fragment
+from app.web.params import safe_next_path
 from app.web.requests import BodyUnreadable
 from app.web.security import LITESTAR_CSRF_FAILURE
 

@@ -11,7 +11,7 @@ from litestar import get
 from litestar.response import Response
 
 from app import database
-from app.web.sessions import STATELESS_ROUTE_OPT
+from app.web.route_options import STATELESS_ROUTE_OPT
 
 
 @get("/healthz", name="healthz", opt=STATELESS_ROUTE_OPT)

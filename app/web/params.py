@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from litestar.params import PathParameter
 
@@ -67,3 +68,13 @@ class DayWindow:
     def nearest(self, day: date) -> date:
         """``day`` itself when it is in the window, else the window's end closest to it."""
         return min(max(day, self.first), self.last)
+
+
+def safe_next_path(candidate: str | None) -> str | None:
+    """``candidate`` if it is a path on this site, else None (no open redirects to other hosts)."""
+    if not candidate or not candidate.startswith("/") or candidate.startswith("//") or "\\" in candidate:
+        return None
+    parts = urlsplit(candidate)
+    if parts.scheme or parts.netloc or any(ord(ch) < 32 for ch in candidate):
+        return None
+    return candidate

@@ -17,7 +17,7 @@ from litestar.router import Router
 from litestar.static_files import create_static_files_router
 
 from app.settings import PROJECT_ROOT
-from app.web.sessions import CACHEABLE_ROUTE_OPT
+from app.web.route_options import CACHEABLE_ROUTE_OPT
 
 STATIC_DIR = PROJECT_ROOT / "static"
 VENDOR_DIR = PROJECT_ROOT / "node_modules" / "htmx.org" / "dist"

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from functools import partial
 
-import segno
 from jinja2 import StrictUndefined, Undefined, pass_context
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
-from markupsafe import Markup
 
 from app.media.storage import image_src, image_srcset, portrait_src
-from app.redemption.codes import grouped
-from app.redemption.rules import may_undo, undo_deadline
 from app.settings import PROJECT_ROOT, Settings
 from app.shared.citytime import format_city_date, format_city_time, format_duration
 from app.shared.money import format_money
@@ -23,21 +20,14 @@ from app.web.static import StaticAssets
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 
 
-def template_config(settings: Settings, assets: StaticAssets) -> TemplateConfig:
+def template_config(
+    settings: Settings, assets: StaticAssets, *, domain_globals: Mapping[str, object]
+) -> TemplateConfig:
+    """``domain_globals``: the few helpers pages call that belong to a domain (given by create_app)."""
     city = settings.city
 
     def city_time(instant: datetime, pattern: str = "EEE d MMM, HH:mm") -> str:
         return format_city_time(instant, city.zone, city.locale, pattern)
-
-    def redeem_qr(code: str) -> Markup:
-        """The code as a QR (inline SVG): it opens the provider's Redeem page with the code filled in."""
-        address = f"{settings.public_url}/dashboard/redeem?code={grouped(code)}"
-        # segno writes the SVG itself from the address; nothing in it comes from a person.
-        return Markup(  # noqa: S704
-            segno.make(address, error="m").svg_inline(
-                scale=1, omitsize=True, title=f"QR code for {grouped(code)}"
-            )
-        )
 
     def city_date(day: date, pattern: str = "EEE d MMM") -> str:
         return format_city_date(day, city.locale, pattern)
@@ -72,11 +62,9 @@ def template_config(settings: Settings, assets: StaticAssets) -> TemplateConfig:
             image_srcset=image_srcset,
             portrait_src=portrait_src,
             timedelta=lambda days: timedelta(days=days),
-            redeem_qr=redeem_qr,
-            may_undo=may_undo,
-            undo_deadline=undo_deadline,
             stripe_js_url=settings.stripe.js_url,
             stripe_publishable_key=settings.stripe.publishable_key,
+            **domain_globals,
         )
         env.filters.update(
             money=partial(format_money, currency=city.currency, locale=city.locale),

@@ -13,7 +13,7 @@ from app.accounts.services import (
 )
 from app.accounts.tables import UserAccount, UserSession
 from app.admin.status_forms import SUSPEND_REASON_REQUIRED
-from app.admin.tables import AdminAction
+from app.audit.tables import AdminAction
 from tests.conftest import TEST_NOW
 from tests.factories import make_account
 from tests.http.conftest import browser, log_in, post_form

@@ -6,7 +6,7 @@ import pytest
 
 from app.accounts.identity import Role
 from app.admin.status_forms import BOOKINGS_CHOICE_REQUIRED, SUSPEND_REASON_REQUIRED, VERIFY_NOTE_REQUIRED
-from app.admin.tables import AdminAction
+from app.audit.tables import AdminAction
 from app.booking.tables import Booking
 from app.catalog.tables import Provider
 from tests.factories import make_account, make_listed_provider

@@ -10,12 +10,12 @@ from datetime import timedelta
 import pytest
 
 from app.accounts.identity import Role
+from app.booking.codes import ALPHABET, grouped
 from app.booking.tables import Booking
 from app.payments.gateway import StripeGateway
 from app.payments.rules import REQUEST_GRACE
 from app.payments.services import PaymentConfig
 from app.payments.tables import Payment, Refund, StripeEvent
-from app.redemption.codes import ALPHABET, grouped
 from app.redemption.tables import RedemptionLog
 from app.shared.errors import DomainError
 from tests.conftest import TEST_NOW

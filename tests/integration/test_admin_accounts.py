@@ -9,7 +9,7 @@ from app.accounts import services
 from app.accounts.identity import Role
 from app.accounts.queries import accounts_find, session_load
 from app.accounts.tables import UserSession
-from app.admin.tables import AdminAction
+from app.audit.tables import AdminAction
 from app.shared.errors import ConflictError, DomainError, NotFoundError
 from tests.conftest import TEST_NOW
 from tests.factories import make_account

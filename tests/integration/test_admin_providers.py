@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 
 from app.accounts.identity import Role
-from app.admin.rules import ActionKind
-from app.admin.tables import AdminAction
+from app.audit.rules import ActionKind
+from app.audit.tables import AdminAction
 from app.booking import queries as booking_queries
 from app.booking import services as booking_services
 from app.booking.tables import Booking, Slot

@@ -7,11 +7,11 @@ from datetime import timedelta
 import pytest
 
 from app.accounts.tables import ThrottleEvent, UserAccount
+from app.booking.codes import grouped
 from app.booking.tables import Booking
 from app.catalog.tables import Provider
 from app.payments import services as payments
 from app.redemption import services as redemption
-from app.redemption.codes import grouped
 from app.redemption.tables import RedemptionLog
 from app.shared.errors import DomainError, NotFoundError, TooManyAttemptsError
 from tests.conftest import TEST_NOW

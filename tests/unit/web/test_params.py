@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.web.params import MAX_ID, DayWindow, day_from, id_from, whole_number
+from app.web.params import MAX_ID, DayWindow, day_from, id_from, safe_next_path, whole_number
 
 
 @pytest.mark.parametrize(
@@ -76,3 +76,25 @@ def test_a_day_window_holds_its_ends_and_brings_other_days_to_the_nearest_end():
     assert window.nearest(date(9999, 12, 31)) == window.last
     assert window.nearest(date(1, 1, 1)) == window.first
     assert window.nearest(today) == today
+
+
+@pytest.mark.parametrize("path", ["/account", "/dashboard?tab=today", "/"])
+def test_local_paths_are_safe_places_to_return_to(path):
+    assert safe_next_path(path) == path
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        None,
+        "",
+        "https://evil.example/",
+        "//evil.example/x",
+        "/\\evil.example",
+        "account",
+        "javascript:alert(1)",
+        "/ok\r\nSet-Cookie: x=1",
+    ],
+)
+def test_other_sites_and_odd_paths_are_never_returned_to(path):
+    assert safe_next_path(path) is None

@@ -22,15 +22,10 @@ from app.accounts.identity import CurrentUser
 from app.accounts.queries import LoadedSession, session_load
 from app.settings import Settings
 from app.shared.clock import Clock
+from app.web.route_options import CACHEABLE, SKIP_SESSION
 
 logger = logging.getLogger("cityloop.sessions")
 
-SKIP_SESSION = "skip_session"
-CACHEABLE = "cacheable"
-# Route options for responses that never read or set cookies (health checks, static files, images).
-STATELESS_ROUTE_OPT = {SKIP_SESSION: True, "exclude_from_csrf": True}
-# ... and that are the same for everyone, so the Cache-Control they set may stand (see cache_policy).
-CACHEABLE_ROUTE_OPT = {**STATELESS_ROUTE_OPT, CACHEABLE: True}
 NO_STORE = "no-store"
 # Keys that survive sign-in and sign-out into the new session (the rest belongs to the old one).
 _CARRIED_KEYS = ("_flash",)
