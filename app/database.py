@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -107,6 +108,14 @@ def transaction():
     if isinstance(engine, SQLiteEngine):
         return engine.transaction(transaction_type=TransactionType.immediate)
     return engine.transaction()
+
+
+def batches(items: list, size: int = 500) -> Iterator[list]:
+    """``items`` in lists of at most ``size``, so one statement's bound values stay well under
+    each engine's limit however many rows a change touches."""
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
 
 
 async def lock_row(table, row_id: int) -> None:

@@ -27,7 +27,8 @@ from app.analytics.services import views_add
 from app.analytics.views import ViewCounter
 from app.booking import provider_routes as provider_booking_routes
 from app.booking import routes as booking_routes
-from app.booking.services import bookings_expire_lapsed, next_free_refresh, slots_refresh_all
+from app.booking.services import bookings_expire_lapsed
+from app.booking.slot_services import next_free_refresh, slots_refresh_all
 from app.catalog import admin_routes as catalog_admin_routes
 from app.catalog import routes as catalog_routes
 from app.dashboard import routes as dashboard_routes

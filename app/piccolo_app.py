@@ -14,13 +14,15 @@ from app.catalog.tables import (
     ProviderPhoto,
     ProviderServiceArea,
     Service,
+    TeamMember,
+    TeamMemberHours,
+    TeamMemberService,
 )
 from app.jobs.tables import DailyJob
 from app.payments.tables import Payment, Refund, StripeEvent
 from app.redemption.tables import RedemptionLog
 from app.reviews.tables import ModerationDecision, Review, ReviewPhoto, ReviewReport
 from app.settings import PROJECT_ROOT
-from app.team.tables import TeamMember, TeamMemberHours, TeamMemberService
 
 APP_CONFIG = AppConfig(
     app_name="cityloop",

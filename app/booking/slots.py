@@ -18,6 +18,9 @@ from app.shared.citytime import city_to_utc, city_today
 
 # The furthest ahead slots are ever made, whatever a provider's stored horizon says.
 MAX_HORIZON_DAYS = 366
+# A slot overlapping a time starts at most this long before it: services last at most 12 hours
+# (catalog.forms) and buffers are shorter than a day.
+LONGEST_CLAIM = timedelta(days=2)
 
 
 @dataclass(frozen=True, slots=True, order=True)

@@ -3,8 +3,7 @@ from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
 from app.accounts.tables import UserAccount
-from app.catalog.tables import Neighbourhood, Provider, Service
-from app.team.tables import TeamMember
+from app.catalog.tables import Neighbourhood, Provider, Service, TeamMember
 
 
 class Slot(Table):

@@ -16,6 +16,7 @@ from app import database
 from app.audit.rules import ActionKind, Subject
 from app.audit.tables import AdminAction
 from app.booking import services as booking_services
+from app.booking import slot_services
 from app.booking.state import Status
 from app.booking.tables import Booking
 from app.catalog.tables import Provider
@@ -93,7 +94,7 @@ async def provider_verify(
         if admin_id is not None:
             await _log(admin_id, provider_id, ActionKind.verify, note, now)
     # Unverified providers' times are not kept up to date: open the booking window now.
-    await booking_services.slots_refresh(provider_id, now=now, zone=zone)
+    await slot_services.slots_refresh(provider_id, now=now, zone=zone)
 
 
 async def provider_suspend(
@@ -162,4 +163,4 @@ async def provider_reinstate(provider_id: int, *, admin_id: int, note: str, now:
         )
         await _changed(provider_id, rows, NOT_SUSPENDED)
         await _log(admin_id, provider_id, ActionKind.reinstate, note, now)
-    await booking_services.next_free_refresh(now=now, provider_id=provider_id)
+    await slot_services.next_free_refresh(now=now, provider_id=provider_id)

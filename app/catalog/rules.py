@@ -79,3 +79,17 @@ FILTER_LABELS = {"unverified": "Unverified", "verified": "Verified", "suspended"
 def provider_filter(raw: str | None) -> str:
     """``?status=`` as one of the filters; anything else means the work queue (unverified)."""
     return raw if raw in PROVIDER_FILTERS else "unverified"
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceDetails:
+    category_id: int
+    name: str
+    description: str
+    duration_minutes: int
+    online_price_cents: int
+    list_price_cents: int
+    location: ServiceLocation
+    capacity: int
+    # Who performs it: team members' ids; None for the whole active team.
+    member_ids: list[int] | None = None

@@ -1,8 +1,8 @@
-"""Writes to the catalogue: provider profiles, hours, services, photos, and the city's lists.
+"""Writes to the catalogue: provider profiles, photos, and the city's lists.
 
 Each public function owns its transaction. Anything that changes what a provider is found by
-refreshes its search document; anything that changes when it can be booked refreshes its slots
-in the same transaction, so the change and its free times commit together or not at all.
+refreshes its search document. What a provider sells and when (services, hours) changes with its
+slots, in booking.offer_services.
 """
 
 from __future__ import annotations
@@ -10,43 +10,28 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from app import database
 from app.accounts.tables import UserAccount
-from app.booking.services import next_free_refresh, slots_refresh
-from app.booking.tables import Booking
-from app.catalog.hours import Interval
-from app.catalog.rules import ServiceLocation, capacity_problem
 from app.catalog.search import search_document
 from app.catalog.tables import (
     Category,
     Neighbourhood,
-    OpeningHours,
     Provider,
     ProviderPhoto,
     ProviderServiceArea,
     Service,
+    TeamMember,
 )
 from app.media.storage import MediaStore, StoredImage
 from app.shared.errors import ConflictError, DomainError, NotFoundError
 from app.shared.text import slugify
-from app.team.services import team_member_create_owner
-from app.team.tables import TeamMember, TeamMemberService
 
 SLUG_TAKEN = "Another business already uses this web address. Try adding your neighbourhood."
 SLUG_INVALID = "Use lower-case letters, digits and dashes, like fontaneria-russafa."
 PHOTO_LIMIT = 20
 PHOTO_LIMIT_REACHED = f"A business can show at most {PHOTO_LIMIT} photos. Delete some before adding more."
-SERVICE_LIMIT = 20
-SERVICE_LIMIT_REACHED = (
-    f"A business can list at most {SERVICE_LIMIT} services. Archive one before adding another."
-)
-SERVICE_HAS_BOOKINGS = (
-    "This service has been booked, so it stays in your records. Archive it to take it off your page."
-)
 NAME_TAKEN = "That name is already in the list."
-NO_PERFORMERS = "Choose who on your team performs this service."
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,20 +43,6 @@ class ProfileChanges:
     service_area_ids: list[int]
     address: str
     phone: str
-
-
-@dataclass(frozen=True, slots=True)
-class ServiceDetails:
-    category_id: int
-    name: str
-    description: str
-    duration_minutes: int
-    online_price_cents: int
-    list_price_cents: int
-    location: ServiceLocation
-    capacity: int
-    # Who performs it: team members' ids; None for the whole active team.
-    member_ids: list[int] | None = None
 
 
 # --- providers ---------------------------------------------------------------------------------
@@ -130,6 +101,13 @@ async def provider_create(*, owner_id: int, name: str, neighbourhood_id: int | N
     return rows[0]
 
 
+async def team_member_create_owner(*, provider_id: int, name: str, now: datetime) -> None:
+    """A new business's first member: its owner, who will perform every service it adds."""
+    await TeamMember.insert(
+        TeamMember(public_id=secrets.token_hex(6), provider=provider_id, name=name[:80], created_at=now)
+    )
+
+
 async def provider_refresh_search(provider_id: int) -> None:
     """Rebuild the words a provider is found by from its name, description, place and services."""
     provider = (
@@ -180,190 +158,6 @@ async def provider_update_profile(provider_id: int, changes: ProfileChanges, *, 
             raise ConflictError(SLUG_TAKEN, field="slug") from exc
         raise
     await provider_refresh_search(provider_id)
-
-
-async def provider_set_hours(
-    provider_id: int,
-    intervals: list[Interval],
-    *,
-    min_notice_minutes: int,
-    horizon_days: int,
-    buffer_minutes: int = 0,
-    now: datetime,
-    zone: ZoneInfo,
-) -> None:
-    """Replace the weekly hours and booking rules; free times follow at once."""
-    rules = {
-        Provider.min_notice_minutes: min_notice_minutes,
-        Provider.horizon_days: horizon_days,
-        Provider.buffer_minutes: buffer_minutes,
-    }
-    async with database.transaction():
-        await database.lock_row(Provider, provider_id)
-        await Provider.update({**rules, Provider.updated_at: now}).where(Provider.id == provider_id)
-        await OpeningHours.delete().where(
-            OpeningHours.provider == provider_id, OpeningHours.service.is_null()
-        )
-        if intervals:
-            await OpeningHours.insert(
-                *(
-                    OpeningHours(
-                        provider=provider_id, weekday=i.weekday, opens_minute=i.opens, closes_minute=i.closes
-                    )
-                    for i in intervals
-                )
-            )
-        await slots_refresh(provider_id, now=now, zone=zone)
-
-
-async def service_set_hours(
-    provider_id: int, public_id: str, intervals: list[Interval] | None, *, now: datetime, zone: ZoneInfo
-) -> None:
-    """Give a service its own weekly hours, or (``None``) let it follow the business's hours."""
-    service_id = await _owned_service_id(provider_id, public_id)
-    async with database.transaction():
-        await database.lock_row(Provider, provider_id)
-        await OpeningHours.delete().where(OpeningHours.service == service_id)
-        if intervals:
-            await OpeningHours.insert(
-                *(
-                    OpeningHours(
-                        provider=provider_id,
-                        service=service_id,
-                        weekday=i.weekday,
-                        opens_minute=i.opens,
-                        closes_minute=i.closes,
-                    )
-                    for i in intervals
-                )
-            )
-        await slots_refresh(provider_id, now=now, zone=zone, service_ids=[service_id])
-
-
-# --- services ----------------------------------------------------------------------------------
-
-
-def _service_columns(details: ServiceDetails) -> dict:
-    return {
-        Service.category: details.category_id,
-        Service.name: details.name,
-        Service.description: details.description,
-        Service.duration_minutes: details.duration_minutes,
-        Service.online_price_cents: details.online_price_cents,
-        Service.list_price_cents: details.list_price_cents,
-        Service.location: details.location.value,
-        Service.capacity: details.capacity,
-    }
-
-
-def _check_service(details: ServiceDetails) -> None:
-    if problem := capacity_problem(details.location, details.capacity):
-        raise DomainError(problem, field="capacity")
-
-
-async def _set_performers(provider_id: int, service_id: int, member_ids: list[int] | None) -> None:
-    """Inside a transaction: who on the team performs the service (None: every active member)."""
-    team = await TeamMember.select(TeamMember.id).where(
-        TeamMember.provider == provider_id, TeamMember.is_active.eq(True)
-    )
-    active = {row["id"] for row in team}
-    chosen = active if member_ids is None else active & set(member_ids)
-    if not chosen:
-        raise DomainError(NO_PERFORMERS, field="members")
-    # Inactive members keep the services they had, for when they come back.
-    await TeamMemberService.delete().where(
-        TeamMemberService.service == service_id, TeamMemberService.member.is_in(sorted(active))
-    )
-    await TeamMemberService.insert(
-        *(TeamMemberService(member=member_id, service=service_id) for member_id in sorted(chosen))
-    )
-
-
-async def service_create(provider_id: int, details: ServiceDetails, *, now: datetime, zone: ZoneInfo) -> str:
-    _check_service(details)
-    public_id = secrets.token_hex(6)
-    async with database.transaction():
-        await database.lock_row(Provider, provider_id)
-        if (
-            await Service.count().where(Service.provider == provider_id, Service.is_archived.eq(False))
-            >= SERVICE_LIMIT
-        ):
-            raise DomainError(SERVICE_LIMIT_REACHED)
-        position = await Service.count().where(Service.provider == provider_id)
-        rows = await Service.insert(
-            Service(
-                public_id=public_id,
-                provider=provider_id,
-                position=position,
-                created_at=now,
-                **{column._meta.name: value for column, value in _service_columns(details).items()},
-            )
-        ).returning(Service.id)
-        await _set_performers(provider_id, rows[0]["id"], details.member_ids)
-        await slots_refresh(provider_id, now=now, zone=zone, service_ids=[rows[0]["id"]])
-    await provider_refresh_search(provider_id)
-    return public_id
-
-
-async def _owned_service_id(provider_id: int, public_id: str) -> int:
-    row = (
-        await Service.select(Service.id)
-        .where(Service.provider == provider_id, Service.public_id == public_id)
-        .first()
-    )
-    if row is None:
-        raise NotFoundError("That service doesn't exist, or belongs to another business.")
-    return row["id"]
-
-
-async def service_update(
-    provider_id: int, public_id: str, details: ServiceDetails, *, now: datetime, zone: ZoneInfo
-) -> None:
-    _check_service(details)
-    service_id = await _owned_service_id(provider_id, public_id)
-    async with database.transaction():
-        await database.lock_row(Provider, provider_id)
-        await Service.update(_service_columns(details)).where(Service.id == service_id)
-        await _set_performers(provider_id, service_id, details.member_ids)
-        await slots_refresh(provider_id, now=now, zone=zone, service_ids=[service_id])
-    await provider_refresh_search(provider_id)
-
-
-async def service_set_archived(
-    provider_id: int, public_id: str, *, archived: bool, now: datetime, zone: ZoneInfo
-) -> None:
-    """Archived services disappear from the public page and stop taking bookings; history stays."""
-    service_id = await _owned_service_id(provider_id, public_id)
-    async with database.transaction():
-        await database.lock_row(Provider, provider_id)
-        if (
-            not archived
-            and await Service.count().where(Service.provider == provider_id, Service.is_archived.eq(False))
-            >= SERVICE_LIMIT
-        ):
-            raise DomainError(SERVICE_LIMIT_REACHED)
-        await Service.update({Service.is_archived: archived}).where(Service.id == service_id)
-        await slots_refresh(provider_id, now=now, zone=zone, service_ids=[service_id])
-    await provider_refresh_search(provider_id)
-
-
-async def service_delete(provider_id: int, public_id: str, *, now: datetime) -> None:
-    """Delete a service that was never booked, with its hours and times. A booked one keeps its
-    history (archive it instead); the bookings' foreign key refuses the delete even when a hold
-    lands between the check and the delete."""
-    service_id = await _owned_service_id(provider_id, public_id)
-    try:
-        async with database.transaction():
-            await database.lock_row(Provider, provider_id)
-            if await Booking.exists().where(Booking.service == service_id):
-                raise ConflictError(SERVICE_HAS_BOOKINGS)
-            await Service.delete().where(Service.id == service_id)
-    except Exception as exc:
-        if database.is_foreign_key_violation(exc):
-            raise ConflictError(SERVICE_HAS_BOOKINGS) from exc
-        raise
-    await provider_refresh_search(provider_id)
-    await next_free_refresh(now=now, provider_id=provider_id)
 
 
 # --- photos ------------------------------------------------------------------------------------

@@ -8,13 +8,14 @@ from litestar.response import Redirect, Template
 
 from app.accounts.guards import requires_role
 from app.accounts.identity import CurrentUser, Role
+from app.booking import offer_services as offers
 from app.booking import queries as booking_queries
 from app.booking import services as booking
 from app.booking.forms import TimeOffForm
 from app.catalog import services as catalog
 from app.catalog.forms import LOCATION_LABELS, HoursForm, ProfileForm, ServiceForm, WeekHoursForm
 from app.catalog.queries import categories, neighbourhood_choices, provider_suspension_reason
-from app.catalog.rules import ServiceLocation
+from app.catalog.rules import ServiceDetails, ServiceLocation
 from app.dashboard import queries
 from app.media.storage import MediaStore
 from app.media.uploads import MAX_UPLOAD_BYTES
@@ -56,10 +57,10 @@ async def _service(provider_id: int, public_id: str) -> dict:
     return service
 
 
-def _details(form: ServiceForm, team: list[MemberView]) -> catalog.ServiceDetails:
+def _details(form: ServiceForm, team: list[MemberView]) -> ServiceDetails:
     by_public_id = {member.public_id: member.id for member in team}
     chosen = [by_public_id[public_id] for public_id in form.members.data or [] if public_id in by_public_id]
-    return catalog.ServiceDetails(
+    return ServiceDetails(
         category_id=form.category.data,
         name=form.name.data,
         description=form.description.data or "",
@@ -182,7 +183,7 @@ class DashboardController(Controller):
         form = await bind_form(HoursForm, request)
         if not form.validate():
             return await self._hours(request, business, settings, clock, form, status_code=422)
-        await catalog.provider_set_hours(
+        await offers.provider_set_hours(
             business["id"],
             form.intervals,
             min_notice_minutes=form.min_notice_minutes.data,
@@ -372,7 +373,7 @@ class DashboardController(Controller):
             context = {"form": form, "business": business, "service": None}
             return render(request, "dashboard/service_form.html", context, status_code=422)
         try:
-            await catalog.service_create(
+            await offers.service_create(
                 business["id"], _details(form, team), now=clock.now(), zone=settings.city.zone
             )
         except DomainError as error:
@@ -418,7 +419,7 @@ class DashboardController(Controller):
         if not form.validate():
             return render(request, "dashboard/service_form.html", context, status_code=422)
         try:
-            await catalog.service_update(
+            await offers.service_update(
                 business["id"], public_id, _details(form, team), now=clock.now(), zone=settings.city.zone
             )
         except DomainError as error:
@@ -450,7 +451,7 @@ class DashboardController(Controller):
         if not form.validate_own(follow=follow, empty=NO_SERVICE_HOURS):
             context = {"business": business, "service": service, "form": form, "has_own": True}
             return render(request, "dashboard/service_hours.html", context, status_code=422)
-        await catalog.service_set_hours(
+        await offers.service_set_hours(
             business["id"],
             public_id,
             None if follow else form.intervals,
@@ -474,7 +475,7 @@ class DashboardController(Controller):
         business = await _business(request)
         service = await _service(business["id"], public_id)
         try:
-            await catalog.service_delete(business["id"], public_id, now=clock.now())
+            await offers.service_delete(business["id"], public_id, now=clock.now())
         except DomainError as error:
             flash(request, f"We kept “{service['name']}”. {error.message}", "error")
         else:
@@ -499,7 +500,7 @@ class DashboardController(Controller):
         business = await _business(request)
         service = await _service(business["id"], public_id)
         try:
-            await catalog.service_set_archived(
+            await offers.service_set_archived(
                 business["id"], public_id, archived=archived, now=clock.now(), zone=settings.city.zone
             )
         except DomainError as error:

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from app.accounts.tables import UserAccount
 from app.booking import services as booking_services
+from app.booking import slot_services
 from app.booking.policy import STANDARD_POLICY
 from app.booking.state import Status
 from app.booking.tables import Booking, Slot
@@ -105,7 +106,7 @@ async def load_demo_bookings(
     redeemed: list[dict] = []
     for days_ago, outcome in HISTORY:
         booked_at = now - timedelta(days=days_ago, hours=rng.randint(1, 10))
-        await booking_services.slots_refresh(provider["id"], now=booked_at, zone=zone)
+        await slot_services.slots_refresh(provider["id"], now=booked_at, zone=zone)
         booking = await book(booked_at, nth_free=rng.randint(3, 12))
         if outcome == "redeemed":
             await booking_redeem(
@@ -132,7 +133,7 @@ async def load_demo_bookings(
                 policy=STANDARD_POLICY,
             )
         made += 1
-    await booking_services.slots_refresh(provider["id"], now=now, zone=zone)
+    await slot_services.slots_refresh(provider["id"], now=now, zone=zone)
     # The history's unbooked past times were never offered at today's date: tidy them away.
     kept = [
         row["slot"] for row in await Booking.select(Booking.slot).where(Booking.provider == provider["id"])
@@ -147,7 +148,7 @@ async def load_demo_bookings(
         booking = await book(now, nth_free=nth * 3)
         assert booking["status"] == Status.confirmed.value
         made += 1
-    await booking_services.next_free_refresh(now=now, provider_id=provider["id"])
+    await slot_services.next_free_refresh(now=now, provider_id=provider["id"])
     return made
 
 

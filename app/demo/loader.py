@@ -16,7 +16,7 @@ from app.accounts import passwords
 from app.accounts.identity import Role
 from app.accounts.tables import UserAccount
 from app.analytics.tables import ProviderViewDay
-from app.booking.services import slots_refresh
+from app.booking.slot_services import slots_refresh
 from app.catalog.hours import parse_time
 from app.catalog.search import search_document
 from app.catalog.services import provider_refresh_search
@@ -28,6 +28,8 @@ from app.catalog.tables import (
     ProviderPhoto,
     ProviderServiceArea,
     Service,
+    TeamMember,
+    TeamMemberService,
 )
 from app.demo.bookings import load_demo_bookings
 from app.demo.data import (
@@ -59,7 +61,6 @@ from app.reviews.tables import Review
 from app.settings import Settings
 from app.shared.citytime import city_today
 from app.shared.text import slugify
-from app.team.tables import TeamMember, TeamMemberService
 
 logger = logging.getLogger("cityloop.demo")
 SEED = 2026

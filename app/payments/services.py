@@ -16,6 +16,7 @@ from datetime import datetime
 
 from app import database
 from app.booking import services as booking_services
+from app.booking import slot_services
 from app.booking.policy import CancellationPolicy
 from app.booking.state import Status
 from app.booking.tables import Booking
@@ -431,7 +432,7 @@ async def payment_settle(
         )
     await refunds_send(config=config, refund_ids=refund_ids, now=now)
     if reported is PaymentStatus.succeeded:
-        await booking_services.next_free_refresh(now=now, provider_id=booking["provider"])
+        await slot_services.next_free_refresh(now=now, provider_id=booking["provider"])
     return PaymentOutcome(
         reported,
         Status(booking["status"]),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.catalog.hours import Interval
-from app.team.tables import TeamMember, TeamMemberHours, TeamMemberService
+from app.catalog.tables import TeamMember, TeamMemberHours, TeamMemberService
 
 
 @dataclass(frozen=True, slots=True)

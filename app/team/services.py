@@ -11,14 +11,13 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from app import database
-from app.booking.services import slots_refresh
+from app.booking.slot_services import slots_refresh
 from app.booking.state import Status
 from app.booking.tables import Booking
 from app.catalog.hours import Interval
-from app.catalog.tables import Provider, Service
+from app.catalog.tables import Provider, Service, TeamMember, TeamMemberHours, TeamMemberService
 from app.media.storage import MediaStore, StoredImage
 from app.shared.errors import ConflictError, DomainError, NotFoundError
-from app.team.tables import TeamMember, TeamMemberHours, TeamMemberService
 
 TEAM_LIMIT = 30
 TEAM_LIMIT_REACHED = f"A business can have at most {TEAM_LIMIT} team members."
@@ -95,13 +94,6 @@ async def team_member_create(
         )
         await slots_refresh(provider_id, now=now, zone=zone)
     return public_id
-
-
-async def team_member_create_owner(*, provider_id: int, name: str, now: datetime) -> None:
-    """A new business's first member: its owner, who will perform every service it adds."""
-    await TeamMember.insert(
-        TeamMember(public_id=secrets.token_hex(6), provider=provider_id, name=name[:80], created_at=now)
-    )
 
 
 async def team_member_update(

@@ -15,7 +15,7 @@ from litestar.middleware.csrf import generate_csrf_token
 from app import database
 from app.accounts.services import session_create
 from app.accounts.tables import UserAccount
-from app.booking.services import slots_refresh
+from app.booking.slot_services import slots_refresh
 from app.booking.tables import Booking, Slot
 from app.catalog.rules import ServiceLocation
 from app.catalog.tables import Service

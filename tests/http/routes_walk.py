@@ -39,13 +39,12 @@ from app.accounts.identity import Role
 from app.accounts.services import session_create
 from app.booking.tables import Booking, Slot
 from app.catalog.rules import ServiceLocation
-from app.catalog.tables import Provider, Service
+from app.catalog.tables import Provider, Service, TeamMember
 from app.main import create_app
 from app.payments.services import PaymentConfig
 from app.redemption.services import booking_redeem
 from app.reviews.tables import Review
 from app.shared.clock import FixedClock
-from app.team.tables import TeamMember
 from tests.conftest import TEST_NOW, settings_for
 from tests.factories import MADRID, make_account, make_listed_provider
 from tests.http.conftest import BASE_URL, browser

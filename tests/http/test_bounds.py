@@ -10,9 +10,8 @@ from datetime import datetime
 from app.accounts.identity import Role
 from app.booking.forms import TIME_NOT_OFFERED
 from app.booking.tables import Booking, TimeOff
-from app.catalog.tables import Neighbourhood, Service
+from app.catalog.tables import Neighbourhood, Service, TeamMember
 from app.reviews.admin_routes import NONE_CHOSEN
-from app.team.tables import TeamMember
 from app.web.params import MAX_ID
 from tests.factories import make_account, make_listed_provider
 from tests.http.conftest import browser, log_in, post_form

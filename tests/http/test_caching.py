@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 
 from app.booking.tables import Booking
-from app.catalog.tables import Category, Neighbourhood, Provider, ProviderPhoto, Service
+from app.catalog.tables import Category, Neighbourhood, Provider, ProviderPhoto, Service, TeamMember
 from app.demo.data import ADMIN, DEMO_PASSWORD, PROVIDER, RESIDENT
 from app.demo.loader import load_demo_city
-from app.team.tables import TeamMember
 from tests.conftest import TEST_NOW
 from tests.http.conftest import browser, log_in
 from tests.http.route_table import http_routes, route_path

@@ -9,9 +9,8 @@ from PIL import Image
 from app.booking import services as booking_services
 from app.booking.tables import Booking, Slot
 from app.catalog.rules import ServiceLocation
-from app.catalog.tables import Service
+from app.catalog.tables import Service, TeamMember
 from app.shared.citytime import city_to_utc
-from app.team.tables import TeamMember
 from tests.conftest import TEST_NOW
 from tests.factories import MADRID, make_account, make_listed_provider
 from tests.http.conftest import browser, log_in, post_form

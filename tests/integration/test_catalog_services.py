@@ -9,12 +9,14 @@ from PIL import Image
 
 from app.analytics.services import views_add
 from app.analytics.tables import ProviderViewDay
+from app.booking import offer_services as offers
 from app.booking import services as booking_services
-from app.booking.services import HoldRequest, slots_refresh
+from app.booking.services import HoldRequest
+from app.booking.slot_services import slots_refresh
 from app.booking.tables import Booking, Slot
 from app.catalog import services
 from app.catalog.hours import Interval
-from app.catalog.rules import ServiceLocation
+from app.catalog.rules import ServiceDetails, ServiceLocation
 from app.catalog.tables import (
     Category,
     Neighbourhood,
@@ -30,7 +32,7 @@ from tests.conftest import TEST_NOW
 from tests.factories import MADRID, category, make_account, make_listed_provider, neighbourhood
 
 WEEKDAYS_IN_WINDOW = 21  # Sunday 22 Nov 2026 and the 29 days after it
-DETAILS = services.ServiceDetails(
+DETAILS = ServiceDetails(
     category_id=0,
     name="Fix a tap",
     description="",
@@ -66,7 +68,7 @@ async def test_new_hours_replace_free_slots_but_keep_booked_ones(database_url):
         .first()
     )
     await Slot.update({Slot.booked: 1}).where(Slot.id == booked["id"])
-    await services.provider_set_hours(
+    await offers.provider_set_hours(
         provider,
         [Interval(5, 10 * 60, 12 * 60)],
         min_notice_minutes=120,
@@ -83,7 +85,7 @@ async def test_new_hours_replace_free_slots_but_keep_booked_ones(database_url):
 
 async def test_a_longer_notice_moves_the_book_by_times(database_url):
     provider = await make_listed_provider("Weekdays")
-    await services.provider_set_hours(
+    await offers.provider_set_hours(
         provider,
         [Interval(0, 9 * 60, 18 * 60)],
         min_notice_minutes=1440,
@@ -98,11 +100,11 @@ async def test_a_longer_notice_moves_the_book_by_times(database_url):
 async def test_archiving_a_service_removes_its_free_slots_and_restoring_brings_them_back(database_url):
     provider = await make_listed_provider("Two Services", services=(("A", 3000, 3500), ("B", 4000, 4500)))
     service_b = await Service.select(Service.id, Service.public_id).where(Service.name == "B").first()
-    await services.service_set_archived(
+    await offers.service_set_archived(
         provider, service_b["public_id"], archived=True, now=TEST_NOW, zone=MADRID
     )
     assert await slot_count(provider, service=service_b["id"]) == 0
-    await services.service_set_archived(
+    await offers.service_set_archived(
         provider, service_b["public_id"], archived=False, now=TEST_NOW, zone=MADRID
     )
     assert await slot_count(provider, service=service_b["id"]) == WEEKDAYS_IN_WINDOW * 9
@@ -112,15 +114,15 @@ async def test_services_are_created_and_edited_with_their_slots(database_url):
     provider = await make_listed_provider("Weekdays")
     plumbing = await category("Plumbing")
     details = replace(DETAILS, category_id=plumbing["id"], duration_minutes=180)
-    public_id = await services.service_create(provider, details, now=TEST_NOW, zone=MADRID)
+    public_id = await offers.service_create(provider, details, now=TEST_NOW, zone=MADRID)
     created = await Service.select().where(Service.public_id == public_id).first()
     assert len(public_id) == 12 and created["position"] == 1
     assert await slot_count(provider, service=created["id"]) == WEEKDAYS_IN_WINDOW * 3  # 09:00, 12:00, 15:00
     capacity_two = replace(details, capacity=2, name="Fix two taps")
     with pytest.raises(DomainError, match="one team member for one customer"):  # a home takes one visit
-        await services.service_update(provider, public_id, capacity_two, now=TEST_NOW, zone=MADRID)
+        await offers.service_update(provider, public_id, capacity_two, now=TEST_NOW, zone=MADRID)
     a_class = replace(capacity_two, location=ServiceLocation.provider_premises)
-    await services.service_update(provider, public_id, a_class, now=TEST_NOW, zone=MADRID)
+    await offers.service_update(provider, public_id, a_class, now=TEST_NOW, zone=MADRID)
     assert {
         row["capacity"] for row in await Slot.select(Slot.capacity).where(Slot.service == created["id"])
     } == {2}
@@ -133,7 +135,7 @@ async def test_one_provider_cannot_touch_another_providers_service(database_url)
     theirs = await make_listed_provider("Theirs")
     their_service = await Service.select(Service.public_id).where(Service.provider == theirs).first()
     with pytest.raises(NotFoundError):
-        await services.service_set_archived(
+        await offers.service_set_archived(
             mine, their_service["public_id"], archived=True, now=TEST_NOW, zone=MADRID
         )
 
@@ -274,7 +276,7 @@ async def test_simultaneous_refreshes_leave_the_slots_of_the_latest_hours(databa
     provider = await make_listed_provider("Weekdays")
     mornings = [Interval(day, 9 * 60, 13 * 60) for day in range(5)]
     await asyncio.gather(
-        services.provider_set_hours(
+        offers.provider_set_hours(
             provider, mornings, min_notice_minutes=120, horizon_days=30, now=TEST_NOW, zone=MADRID
         ),
         slots_refresh(provider, now=TEST_NOW, zone=MADRID),
@@ -294,7 +296,7 @@ async def test_a_business_lists_at_most_twenty_services(database_url):
     )
     plumbing = await category("Plumbing")
     with pytest.raises(DomainError, match="at most 20 services"):
-        await services.service_create(
+        await offers.service_create(
             provider, replace(DETAILS, category_id=plumbing["id"]), now=TEST_NOW, zone=MADRID
         )
 
@@ -325,8 +327,8 @@ async def test_a_service_never_booked_is_deleted_with_its_hours_and_free_times(d
     )
     boiler = await Service.select(Service.id, Service.public_id).where(Service.name == "Boiler check").first()
     saturday = [Interval(5, 9 * 60, 13 * 60)]
-    await services.service_set_hours(provider, boiler["public_id"], saturday, now=TEST_NOW, zone=MADRID)
-    await services.service_delete(provider, boiler["public_id"], now=TEST_NOW)
+    await offers.service_set_hours(provider, boiler["public_id"], saturday, now=TEST_NOW, zone=MADRID)
+    await offers.service_delete(provider, boiler["public_id"], now=TEST_NOW)
     assert not await Service.exists().where(Service.id == boiler["id"])
     assert await slot_count(provider, service=boiler["id"]) == 0
     assert not await OpeningHours.exists().where(OpeningHours.service == boiler["id"])
@@ -345,12 +347,12 @@ async def test_a_booked_service_is_kept_even_after_its_hold_lapsed(database_url)
     later = TEST_NOW + timedelta(hours=1)
     assert await booking_services.bookings_expire_lapsed(now=later) == 1
     with pytest.raises(ConflictError) as refused:
-        await services.service_delete(provider, service["public_id"], now=later)
-    assert refused.value.message == services.SERVICE_HAS_BOOKINGS
+        await offers.service_delete(provider, service["public_id"], now=later)
+    assert refused.value.message == offers.SERVICE_HAS_BOOKINGS
     assert await Service.exists().where(Service.id == service["id"])
     mine = await make_listed_provider("Mine")
     with pytest.raises(NotFoundError):
-        await services.service_delete(mine, service["public_id"], now=later)
+        await offers.service_delete(mine, service["public_id"], now=later)
 
 
 async def test_holds_racing_a_delete_never_leave_a_booking_without_its_service(database_url):
@@ -359,7 +361,7 @@ async def test_holds_racing_a_delete_never_leave_a_booking_without_its_service(d
     people = [(await make_account(f"resident{n}@example.com", f"Resident {n}")).id for n in range(5)]
     starts_at = await _first_time(service)
     outcomes = await asyncio.gather(
-        services.service_delete(provider, service["public_id"], now=TEST_NOW),
+        offers.service_delete(provider, service["public_id"], now=TEST_NOW),
         *(_hold(person, "casa-neta", service, starts_at) for person in people),
         return_exceptions=True,
     )

@@ -7,13 +7,20 @@ from app.accounts.tables import UserAccount
 from app.booking.tables import Booking, Slot
 from app.catalog.discovery import Filters
 from app.catalog.queries import provider_profile, search_providers
-from app.catalog.tables import Category, Neighbourhood, Provider, ProviderPhoto, Service
+from app.catalog.tables import (
+    Category,
+    Neighbourhood,
+    Provider,
+    ProviderPhoto,
+    Service,
+    TeamMember,
+    TeamMemberService,
+)
 from app.demo.data import DEMO_PASSWORD, PROVIDER, UNVERIFIED_PROVIDERS
 from app.demo.loader import DemoRefusedError, load_demo_city
 from app.payments.tables import Payment, Refund
 from app.redemption.tables import RedemptionLog
 from app.reviews.tables import Review, ReviewReport
-from app.team.tables import TeamMember, TeamMemberService
 from tests.conftest import TEST_NOW, production_settings_for
 from tests.factories import GENEROUS
 

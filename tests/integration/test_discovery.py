@@ -206,7 +206,7 @@ async def test_a_results_page_runs_the_same_few_queries_whatever_its_size(databa
 
 
 async def test_the_next_free_time_used_for_sorting_is_refreshed(database_url):
-    from app.booking.services import next_free_refresh
+    from app.booking.slot_services import next_free_refresh
 
     provider = await make_listed_provider("Weekdays")  # 09:00-18:00, two hours' notice
     next_free = Provider.select(Provider.next_free_at).where(Provider.id == provider).first()

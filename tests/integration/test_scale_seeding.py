@@ -6,7 +6,7 @@ import pytest
 
 from app.accounts import services as accounts
 from app.accounts.tables import UserAccount
-from app.booking.services import next_free_refresh, slots_refresh
+from app.booking.slot_services import next_free_refresh, slots_refresh
 from app.booking.state import LIVE
 from app.booking.tables import Booking, Slot
 from app.catalog.discovery import Filters

@@ -7,19 +7,19 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from app.booking import services
+from app.booking import offer_services as offers
+from app.booking import services, slot_services
 from app.booking.queries import free_slot_sql
-from app.booking.services import HoldRequest, slots_refresh_all
+from app.booking.services import HoldRequest
+from app.booking.slot_services import slots_refresh_all
 from app.booking.tables import Booking, ClosedTime, Slot, TimeOff
-from app.catalog import services as catalog
 from app.catalog.hours import Interval
-from app.catalog.rules import ServiceLocation
-from app.catalog.tables import OpeningHours, Provider, Service
+from app.catalog.rules import ServiceDetails, ServiceLocation
+from app.catalog.tables import OpeningHours, Provider, Service, TeamMember, TeamMemberHours, TeamMemberService
 from app.database import SqlValues, instant_from_db
 from app.shared.citytime import to_city
 from app.shared.errors import ConflictError
 from app.team.services import team_member_set_hours
-from app.team.tables import TeamMember, TeamMemberHours, TeamMemberService
 from tests.conftest import TEST_NOW
 from tests.factories import MADRID, WEEKDAYS_9_TO_6, category, make_account, make_listed_provider
 
@@ -75,10 +75,10 @@ async def test_days_off_and_closed_times_to_the_end_of_the_calendar_cost_only_th
         )
     )
     # Saving the hours and adding a service refresh the slots; both used to run out of dates.
-    await catalog.provider_set_hours(
+    await offers.provider_set_hours(
         provider, WEEKDAYS_9_TO_6, min_notice_minutes=120, horizon_days=30, now=TEST_NOW, zone=MADRID
     )
-    details = catalog.ServiceDetails(
+    details = ServiceDetails(
         category_id=(await category("Plumbing"))["id"],
         name="Fix a tap",
         description="",
@@ -88,7 +88,7 @@ async def test_days_off_and_closed_times_to_the_end_of_the_calendar_cost_only_th
         location=ServiceLocation.customer_address,
         capacity=1,
     )
-    await catalog.service_create(provider, details, now=TEST_NOW, zone=MADRID)
+    await offers.service_create(provider, details, now=TEST_NOW, zone=MADRID)
 
     first_service = (
         await Service.select(Service.id).where(Service.provider == provider).order_by(Service.id).first()
@@ -108,7 +108,7 @@ async def test_days_off_and_closed_times_to_the_end_of_the_calendar_cost_only_th
 async def test_a_stored_horizon_beyond_any_calendar_makes_a_year_of_slots_at_most(database_url):
     provider = await make_listed_provider("Far Ahead", hours=[Interval(0, 9 * 60, 10 * 60)])  # Mondays
     await Provider.update({Provider.horizon_days: 2**31 - 1}).where(Provider.id == provider)
-    await services.slots_refresh(provider, now=TEST_NOW, zone=MADRID)
+    await slot_services.slots_refresh(provider, now=TEST_NOW, zone=MADRID)
     assert len(await slots_of(provider)) == 53  # the Mondays among the 366 days from Sunday 22 Nov
 
 
@@ -163,7 +163,7 @@ async def _hold(resident_id: int, service: str, slot: dict, *, now: datetime) ->
 
 
 async def _set_hours(provider: int, intervals: list[Interval], *, now: datetime = LATER) -> None:
-    await catalog.provider_set_hours(
+    await offers.provider_set_hours(
         provider, intervals, min_notice_minutes=120, horizon_days=30, now=now, zone=MADRID
     )
 
@@ -245,7 +245,7 @@ async def test_a_refresh_that_fails_leaves_the_old_hours_in_place(database_url):
     await TeamMemberService.insert(TeamMemberService(member=member["id"], service=broken[0]["id"]))
 
     with pytest.raises(ValueError, match="at least one minute"):
-        await catalog.provider_set_hours(
+        await offers.provider_set_hours(
             provider, SATURDAY_10_TO_12, min_notice_minutes=1440, horizon_days=7, now=LATER, zone=MADRID
         )
     with pytest.raises(ValueError, match="at least one minute"):

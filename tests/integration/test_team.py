@@ -12,21 +12,20 @@ import pytest
 
 from app import database
 from app.accounts.tables import UserAccount
-from app.booking import queries, services
+from app.booking import queries, services, slot_services
 from app.booking.availability import Claim, MemberSlot, free_starts
+from app.booking.offer_services import provider_set_hours
 from app.booking.policy import STANDARD_POLICY
 from app.booking.services import HoldRequest
 from app.booking.state import Status
 from app.booking.tables import Booking, ClosedTime, Slot
 from app.catalog.hours import Interval
 from app.catalog.rules import ServiceLocation
-from app.catalog.services import provider_set_hours
-from app.catalog.tables import Provider, Service
+from app.catalog.tables import Provider, Service, TeamMember
 from app.shared.citytime import city_day_bounds, city_to_utc
 from app.shared.errors import ConflictError, DomainError
 from app.team import services as team
 from app.team.queries import team_of
-from app.team.tables import TeamMember
 from tests.conftest import TEST_NOW
 from tests.factories import MADRID, make_listed_provider
 
@@ -68,7 +67,7 @@ async def setup(
             Service.id == by_name[service_name]["id"]
         )
     await Provider.update({Provider.buffer_minutes: buffer}).where(Provider.id == provider_id)
-    await services.slots_refresh(provider_id, now=TEST_NOW, zone=MADRID)
+    await slot_services.slots_refresh(provider_id, now=TEST_NOW, zone=MADRID)
     slug = (await Provider.select(Provider.slug).where(Provider.id == provider_id).first())["slug"]
     return {
         "id": provider_id,
@@ -244,7 +243,7 @@ async def test_seats_of_one_group_session_share_their_instructor(database_url):
     provider = await setup()
     tap, *_ = provider["services"]
     await Service.update({Service.capacity: 3}).where(Service.id == tap["id"])
-    await services.slots_refresh(provider["id"], now=TEST_NOW, zone=MADRID)
+    await slot_services.slots_refresh(provider["id"], now=TEST_NOW, zone=MADRID)
     people = await residents(4)
     seats = [await booking(await hold(provider, tap, monday(10), r)) for r in people[:3]]
     assert sorted(s["seat"] for s in seats) == [0, 1, 2] and len({s["member"] for s in seats}) == 1
@@ -310,7 +309,7 @@ async def test_a_closed_time_of_a_member_applies_to_every_service_they_do(databa
     assert monday(10, 30) in await times(drain, member_id=marta.id)
     assert monday(10, 30) in await times(drain)
     # A refresh (hours changed) keeps the closed time: it is the member's, not the slot's.
-    await services.slots_refresh(provider["id"], now=TEST_NOW, zone=MADRID)
+    await slot_services.slots_refresh(provider["id"], now=TEST_NOW, zone=MADRID)
     assert monday(10, 30) not in await times(drain, member_id=javier.id)
     await services.slot_set_closed(
         provider_id=provider["id"], slot_id=slot["id"], closed=True, now=TEST_NOW, everyone=True

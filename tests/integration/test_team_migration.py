@@ -14,9 +14,8 @@ from piccolo.querystring import QueryString
 from app import database
 from app.booking import queries
 from app.booking.tables import Booking, ClosedTime, Slot
-from app.catalog.tables import Service
+from app.catalog.tables import Service, TeamMember, TeamMemberService
 from app.settings import PROJECT_ROOT
-from app.team.tables import TeamMember, TeamMemberService
 from tests.conftest import TEST_NOW, migrate
 
 BEFORE_TEAMS = "2026-11-22T09:40:00:000000"  # the last migration before team scheduling
