@@ -61,9 +61,9 @@ async def load_demo(settings: Settings) -> list[str]:
 
 async def verify_provider(settings: Settings, slug: str) -> str:
     """Make a provider public with the verified badge; returns its name."""
-    from app.catalog.admin_services import CLI_VERIFICATION_NOTE, provider_verify
     from app.catalog.tables import Provider
     from app.shared.errors import DomainError
+    from app.standing.services import CLI_VERIFICATION_NOTE, provider_verify
 
     database.bind(database.engine_from_url(settings.database_url))
     row = await Provider.select(Provider.id, Provider.name).where(Provider.slug == slug).first()
@@ -71,7 +71,10 @@ async def verify_provider(settings: Settings, slug: str) -> str:
         raise SystemExit(f"No provider has the web address /providers/{slug}.")
     try:
         await provider_verify(
-            row["id"], note=CLI_VERIFICATION_NOTE, now=SystemClock().now(), zone=settings.city.zone
+            provider_id=row["id"],
+            note=CLI_VERIFICATION_NOTE,
+            now=SystemClock().now(),
+            zone=settings.city.zone,
         )
     except DomainError as error:
         raise SystemExit(error.message) from None

@@ -29,10 +29,10 @@ from app.booking import provider_routes as provider_booking_routes
 from app.booking import routes as booking_routes
 from app.booking.services import bookings_expire_lapsed
 from app.booking.slot_services import next_free_refresh, slots_refresh_all
-from app.catalog import admin_routes as catalog_admin_routes
-from app.catalog import routes as catalog_routes
+from app.catalog.pages import provide_business
 from app.dashboard import routes as dashboard_routes
-from app.jobs.services import claim_day
+from app.discovery import routes as catalog_routes
+from app.jobs.services import job_day_claim
 from app.media.memory import large_allocations_returned
 from app.media.storage import MEDIA_URL_PREFIX
 from app.payments import admin_routes as payment_admin_routes
@@ -47,6 +47,7 @@ from app.reviews import routes as review_routes
 from app.settings import Settings
 from app.shared.citytime import city_today
 from app.shared.clock import Clock, SystemClock
+from app.standing import routes as catalog_admin_routes
 from app.team import routes as team_routes
 from app.web import health
 from app.web.errors import EXCEPTION_HANDLERS
@@ -93,7 +94,9 @@ def _lifespan(settings: Settings, clock: Clock, views: ViewCounter, payments: Pa
 
     async def refresh_free_times() -> None:
         now = clock.now()
-        if await claim_day("extend booking windows", city_today(now, zone)):  # one worker a day
+        if await job_day_claim(
+            name="extend booking windows", today=city_today(now, zone)
+        ):  # one worker a day
             report = await slots_refresh_all(now=now, zone=zone)
             if report.failed:
                 logger.warning(
@@ -186,6 +189,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
             "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
             "clock": Provide(lambda: clock, use_cache=True, sync_to_thread=False),
             "payments": Provide(lambda: payments, use_cache=True, sync_to_thread=False),
+            "business": Provide(provide_business),
         },
         middleware=[
             NulFreeQueryMiddleware,

@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel import Locale, UnknownLocaleError
 from babel.numbers import list_currencies
 
+from app.shared.money import format_money
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 APP_ENVS = ("dev", "test", "production")
 # Known to everyone who reads this file, so production refuses it.
@@ -36,6 +38,10 @@ class CitySettings:
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def money(self, cents: int) -> str:
+        """An amount as the city writes it ("30 €", "30,50 €"): templates, messages and charts."""
+        return format_money(cents, self.currency, self.locale)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,12 +7,12 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from app.accounts.identity import CurrentUser, Role
-from app.accounts.services import ProviderSignUp, account_sign_up
+from app.accounts.services import account_sign_up
 from app.accounts.tables import UserAccount
 from app.accounts.throttle import ThrottleRule
 from app.catalog.hours import Interval
 from app.catalog.rules import ServiceLocation
-from app.catalog.services import provider_refresh_search
+from app.catalog.services import ProviderSignUp, provider_search_refresh, provider_sign_up
 from app.catalog.tables import (
     Category,
     Neighbourhood,
@@ -41,18 +41,19 @@ async def make_account(
     business_name: str = "Casa Neta",
     now: datetime = TEST_NOW,
 ) -> CurrentUser:
-    provider = None
+    person = {
+        "email": email,
+        "display_name": display_name,
+        "password": password,
+        "ip": "198.51.100.7",
+        "rule": GENEROUS,
+        "now": now,
+    }
     if role is Role.provider:
-        provider = ProviderSignUp(business_name, (await neighbourhood("L'Eixample"))["id"])
-    user = await account_sign_up(
-        email=email,
-        display_name=display_name,
-        password=password,
-        ip="198.51.100.7",
-        rule=GENEROUS,
-        now=now,
-        provider=provider,
-    )
+        business = ProviderSignUp(business_name, (await neighbourhood("L'Eixample"))["id"])
+        user = await provider_sign_up(**person, business=business)
+    else:
+        user = await account_sign_up(**person)
     if role is Role.admin:
         await UserAccount.update({UserAccount.role: Role.admin.value}).where(UserAccount.id == user.id)
         user = CurrentUser(id=user.id, email=user.email, display_name=user.display_name, role=Role.admin)
@@ -158,7 +159,7 @@ async def make_listed_provider(
             now=now,
             zone=MADRID,
         )
-    await provider_refresh_search(provider_id)
+    await provider_search_refresh(provider_id=provider_id)
     return provider_id
 
 

@@ -14,7 +14,6 @@ from app.accounts.guards import requires_role
 from app.accounts.identity import Role
 from app.accounts.queries import account_by_id, accounts_find
 from app.admin.status_forms import AccountReinstateForm, AccountSuspendForm
-from app.booking.routes import PRIVATE
 from app.shared.errors import DomainError
 from app.shared.paging import page_number
 from app.web.context import ClockDep
@@ -23,6 +22,7 @@ from app.web.flash import flash
 from app.web.forms import bind_form
 from app.web.htmx import render
 from app.web.params import PathId
+from app.web.route_options import PRIVATE
 
 SEARCH_MAX = 254
 

@@ -17,7 +17,8 @@ def current_user(connection: ASGIConnection) -> CurrentUser | None:
     return connection.scope.get("user")
 
 
-def _signed_in(connection: ASGIConnection) -> CurrentUser:
+def signed_in_user(connection: ASGIConnection) -> CurrentUser:
+    """The signed-in person; anonymous visitors are sent to sign in."""
     user = current_user(connection)
     if user is None:
         raise NotAuthorizedException("Log in to continue.")
@@ -26,12 +27,12 @@ def _signed_in(connection: ASGIConnection) -> CurrentUser:
 
 # Guards are coroutines: Litestar runs a plain function guard in a worker thread, on every request.
 async def requires_login(connection: ASGIConnection, _: BaseRouteHandler) -> None:
-    _signed_in(connection)
+    signed_in_user(connection)
 
 
 def requires_role(*roles: Role):
     async def guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
-        user = _signed_in(connection)
+        user = signed_in_user(connection)
         if user.role not in roles:
             raise Refused(
                 NOT_YOUR_AREA.format(

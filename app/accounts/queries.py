@@ -11,6 +11,7 @@ from app.accounts.tables import ThrottleEvent, UserAccount, UserSession
 from app.audit.rules import SUSPENDING_ACTIONS, Subject
 from app.audit.tables import AdminAction
 from app.database import instant_from_db
+from app.shared.paging import Page, PageWindow
 
 ACCOUNTS_PER_PAGE = 25
 
@@ -25,13 +26,6 @@ class AccountRow:
     created_at: datetime
     last_login_at: datetime | None
     suspension_reason: str  # the latest, while suspended
-
-
-@dataclass(frozen=True, slots=True)
-class AccountsPage:
-    rows: list[AccountRow]
-    page: int
-    has_next: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +86,7 @@ async def throttle_attempts(buckets: tuple[str, ...], *, since: datetime) -> dic
     return {row["bucket"]: (row["attempts"], instant_from_db(row["oldest"])) for row in rows}
 
 
-async def accounts_find(email_part: str, *, page: int, per_page: int = ACCOUNTS_PER_PAGE) -> AccountsPage:
+async def accounts_find(email_part: str, *, page: int, per_page: int = ACCOUNTS_PER_PAGE) -> Page[AccountRow]:
     """Accounts whose email contains ``email_part`` (all of them when empty), newest first."""
     query = UserAccount.select(
         UserAccount.id,
@@ -106,30 +100,26 @@ async def accounts_find(email_part: str, *, page: int, per_page: int = ACCOUNTS_
     # Stored lower-case. A typed % or _ keeps its LIKE meaning: the results only ever widen.
     if typed := email_part.strip().lower():
         query = query.where(UserAccount.email.like(f"%{typed}%"))
+    window = PageWindow(page, per_page)
     rows = (
         await query.order_by(UserAccount.created_at, ascending=False)
         .order_by(UserAccount.id, ascending=False)
-        .limit(per_page + 1)
-        .offset((page - 1) * per_page)
+        .limit(window.limit)
+        .offset(window.offset)
     )
-    shown = rows[:per_page]
-    reasons = await _suspension_reasons([row["id"] for row in shown if not row["is_active"]])
-    return AccountsPage(
-        rows=[
-            AccountRow(
-                id=row["id"],
-                email=row["email"],
-                display_name=row["display_name"],
-                role=Role(row["role"]),
-                is_active=bool(row["is_active"]),
-                created_at=row["created_at"],
-                last_login_at=row["last_login_at"],
-                suspension_reason=reasons.get(row["id"], ""),
-            )
-            for row in shown
-        ],
-        page=page,
-        has_next=len(rows) > per_page,
+    reasons = await _suspension_reasons([row["id"] for row in window.shown(rows) if not row["is_active"]])
+    return window.page(
+        rows,
+        lambda row: AccountRow(
+            id=row["id"],
+            email=row["email"],
+            display_name=row["display_name"],
+            role=Role(row["role"]),
+            is_active=bool(row["is_active"]),
+            created_at=row["created_at"],
+            last_login_at=row["last_login_at"],
+            suspension_reason=reasons.get(row["id"], ""),
+        ),
     )
 
 

@@ -15,7 +15,6 @@ from app.accounts.guards import requires_login
 from app.accounts.identity import CurrentUser
 from app.accounts.rules import home_path_for
 from app.accounts.services import (
-    ProviderSignUp,
     account_authenticate,
     account_change_password,
     account_sign_up,
@@ -23,6 +22,7 @@ from app.accounts.services import (
 from app.accounts.sessions import sign_in, sign_out
 from app.accounts.throttle import DEVICE_TOKEN_LIFETIME, attempts_rule, device_token
 from app.catalog.queries import neighbourhood_choices
+from app.catalog.services import ProviderSignUp, provider_sign_up
 from app.settings import Settings
 from app.shared.clock import Clock
 from app.shared.errors import DomainError, TooManyAttemptsError
@@ -83,17 +83,19 @@ async def _sign_up(
     if not form.validate():
         return render(request, template, context, status_code=422)
     try:
-        user = await account_sign_up(
-            email=form.email.normalised,
-            display_name=form.display_name.data,
-            password=form.password.data,
-            ip=client_ip(request),
-            rule=attempts_rule(settings),
-            now=clock.now(),
-            provider=ProviderSignUp(form.business_name.data, form.neighbourhood.data)
-            if as_provider
-            else None,
-        )
+        person = {
+            "email": form.email.normalised,
+            "display_name": form.display_name.data,
+            "password": form.password.data,
+            "ip": client_ip(request),
+            "rule": attempts_rule(settings),
+            "now": clock.now(),
+        }
+        if as_provider:
+            business = ProviderSignUp(form.business_name.data, form.neighbourhood.data)
+            user = await provider_sign_up(**person, business=business)
+        else:
+            user = await account_sign_up(**person)
     except DomainError as error:
         return _form_failed(request, template, context, form, error)
     sign_in(request, user)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from app import database
@@ -20,7 +20,6 @@ from app.accounts.tables import ThrottleEvent, UserAccount, UserSession
 from app.accounts.throttle import ThrottleRule, device_token_is_valid, login_buckets, signup_buckets
 from app.audit.rules import ActionKind, Subject
 from app.audit.tables import AdminAction
-from app.catalog.services import provider_create
 from app.shared.errors import ConflictError, DomainError, NotFoundError, TooManyAttemptsError
 
 EMAIL_TAKEN = "An account with this email already exists. Log in instead, or use another email."
@@ -33,12 +32,6 @@ ACCOUNT_ALREADY_SUSPENDED = "This account is already suspended."
 ACCOUNT_NOT_SUSPENDED = "This account isn't suspended."
 SUSPEND_REASON_REQUIRED = "Give the reason for the suspension."
 TOO_MANY_ATTEMPTS = "Too many attempts from here. For your security, wait {minutes} and try again."
-
-
-@dataclass(frozen=True, slots=True)
-class ProviderSignUp:
-    business_name: str
-    neighbourhood_id: int
 
 
 # --- rate limits -------------------------------------------------------------------------------
@@ -101,9 +94,12 @@ async def account_sign_up(
     ip: str,
     rule: ThrottleRule,
     now: datetime,
-    provider: ProviderSignUp | None = None,
+    role: Role = Role.resident,
+    with_account: Callable[[int], Awaitable[object]] | None = None,
 ) -> CurrentUser:
-    """Create a resident account, or a provider account with its unverified provider profile.
+    """Create an account. ``with_account`` runs in the same transaction with the new account's id,
+    so what a higher domain creates with it (a provider's profile) exists with the account or not
+    at all.
 
     ``email`` is already normalised. Every attempt counts against the sign-up rate limit.
     """
@@ -111,9 +107,8 @@ async def account_sign_up(
     if problem := password_problem(password, email=email):
         raise DomainError(problem, field="password")
     password_hash = await passwords.hash_password(password)
-    role = Role.provider if provider else Role.resident
     try:
-        account_id = await _insert_account(email, display_name, password_hash, role, provider, now)
+        account_id = await _insert_account(email, display_name, password_hash, role, with_account, now)
     except Exception as exc:
         # The unique index decides the race the check can't see: one email signing up twice at once.
         if database.is_unique_violation(exc) and await account_by_email(email):
@@ -127,7 +122,7 @@ async def _insert_account(
     display_name: str,
     password_hash: str,
     role: Role,
-    provider: ProviderSignUp | None,
+    with_account: Callable[[int], Awaitable[object]] | None,
     now: datetime,
 ) -> int:
     async with database.transaction():
@@ -144,13 +139,8 @@ async def _insert_account(
             )
         ).returning(UserAccount.id)
         account_id = rows[0]["id"]
-        if provider:
-            await provider_create(
-                owner_id=account_id,
-                name=provider.business_name,
-                neighbourhood_id=provider.neighbourhood_id,
-                now=now,
-            )
+        if with_account is not None:
+            await with_account(account_id)
     return account_id
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Annotated
 
 from litestar import Controller, Request, get
@@ -20,10 +19,9 @@ from app.admin.figures import (
     points_change,
 )
 from app.admin.queries import PlatformFigures, platform_figures
-from app.booking.routes import PRIVATE
-from app.shared.money import format_money
 from app.web.context import ClockDep, SettingsDep
 from app.web.htmx import render
+from app.web.route_options import PRIVATE
 
 WEEK_CHOICES = (4, 12, 26, 52)
 BAD_WEEKS = (
@@ -76,13 +74,12 @@ class FiguresController(Controller):
         count, note = _weeks(weeks)
         city = settings.city
         figures = await platform_figures(now=clock.now(), zone=city.zone, weeks=count)
-        money = partial(format_money, currency=city.currency, locale=city.locale)
         return render(
             request,
             "admin/figures.html",
             {
                 "figures": figures,
-                "charts": _charts(figures, money),
+                "charts": _charts(figures, city.money),
                 "note": note,
                 "choices": WEEK_CHOICES,
                 "percent_change": percent_change,

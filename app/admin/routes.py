@@ -28,8 +28,8 @@ LISTS = {
         "add": lambda form: catalog.category_add(
             name=form.name.data, description=form.description.data or ""
         ),
-        "rename": catalog.category_rename,
-        "move": catalog.category_move,
+        "rename": lambda item_id, name: catalog.category_rename(category_id=item_id, name=name),
+        "move": lambda item_id, steps: catalog.category_move(category_id=item_id, steps=steps),
     },
     "neighbourhoods": {
         "title": "Neighbourhoods",
@@ -39,8 +39,8 @@ LISTS = {
         "add": lambda form: catalog.neighbourhood_add(
             name=form.name.data, latitude=form.latitude.data, longitude=form.longitude.data
         ),
-        "rename": catalog.neighbourhood_rename,
-        "move": catalog.neighbourhood_move,
+        "rename": lambda item_id, name: catalog.neighbourhood_rename(neighbourhood_id=item_id, name=name),
+        "move": lambda item_id, steps: catalog.neighbourhood_move(neighbourhood_id=item_id, steps=steps),
     },
 }
 

@@ -16,7 +16,7 @@ from app.booking.slot_services import next_free_refresh, slots_refresh
 from app.booking.tables import Booking
 from app.catalog.hours import Interval
 from app.catalog.rules import ServiceDetails, capacity_problem
-from app.catalog.services import provider_refresh_search
+from app.catalog.services import provider_search_refresh
 from app.catalog.tables import OpeningHours, Provider, Service, TeamMember, TeamMemberService
 from app.shared.errors import ConflictError, DomainError, NotFoundError
 
@@ -31,9 +31,9 @@ NO_PERFORMERS = "Choose who on your team performs this service."
 
 
 async def provider_set_hours(
+    *,
     provider_id: int,
     intervals: list[Interval],
-    *,
     min_notice_minutes: int,
     horizon_days: int,
     buffer_minutes: int = 0,
@@ -61,11 +61,11 @@ async def provider_set_hours(
                     for i in intervals
                 )
             )
-        await slots_refresh(provider_id, now=now, zone=zone)
+        await slots_refresh(provider_id=provider_id, now=now, zone=zone)
 
 
 async def service_set_hours(
-    provider_id: int, public_id: str, intervals: list[Interval] | None, *, now: datetime, zone: ZoneInfo
+    *, provider_id: int, public_id: str, intervals: list[Interval] | None, now: datetime, zone: ZoneInfo
 ) -> None:
     """Give a service its own weekly hours, or (``None``) let it follow the business's hours."""
     service_id = await _owned_service_id(provider_id, public_id)
@@ -85,7 +85,7 @@ async def service_set_hours(
                     for i in intervals
                 )
             )
-        await slots_refresh(provider_id, now=now, zone=zone, service_ids=[service_id])
+        await slots_refresh(provider_id=provider_id, now=now, zone=zone, service_ids=[service_id])
 
 
 # --- services ----------------------------------------------------------------------------------
@@ -127,7 +127,7 @@ async def _set_performers(provider_id: int, service_id: int, member_ids: list[in
     )
 
 
-async def service_create(provider_id: int, details: ServiceDetails, *, now: datetime, zone: ZoneInfo) -> str:
+async def service_create(*, provider_id: int, details: ServiceDetails, now: datetime, zone: ZoneInfo) -> str:
     _check_service(details)
     public_id = secrets.token_hex(6)
     async with database.transaction():
@@ -148,8 +148,8 @@ async def service_create(provider_id: int, details: ServiceDetails, *, now: date
             )
         ).returning(Service.id)
         await _set_performers(provider_id, rows[0]["id"], details.member_ids)
-        await slots_refresh(provider_id, now=now, zone=zone, service_ids=[rows[0]["id"]])
-    await provider_refresh_search(provider_id)
+        await slots_refresh(provider_id=provider_id, now=now, zone=zone, service_ids=[rows[0]["id"]])
+    await provider_search_refresh(provider_id=provider_id)
     return public_id
 
 
@@ -165,7 +165,7 @@ async def _owned_service_id(provider_id: int, public_id: str) -> int:
 
 
 async def service_update(
-    provider_id: int, public_id: str, details: ServiceDetails, *, now: datetime, zone: ZoneInfo
+    *, provider_id: int, public_id: str, details: ServiceDetails, now: datetime, zone: ZoneInfo
 ) -> None:
     _check_service(details)
     service_id = await _owned_service_id(provider_id, public_id)
@@ -173,12 +173,12 @@ async def service_update(
         await database.lock_row(Provider, provider_id)
         await Service.update(_service_columns(details)).where(Service.id == service_id)
         await _set_performers(provider_id, service_id, details.member_ids)
-        await slots_refresh(provider_id, now=now, zone=zone, service_ids=[service_id])
-    await provider_refresh_search(provider_id)
+        await slots_refresh(provider_id=provider_id, now=now, zone=zone, service_ids=[service_id])
+    await provider_search_refresh(provider_id=provider_id)
 
 
 async def service_set_archived(
-    provider_id: int, public_id: str, *, archived: bool, now: datetime, zone: ZoneInfo
+    *, provider_id: int, public_id: str, archived: bool, now: datetime, zone: ZoneInfo
 ) -> None:
     """Archived services disappear from the public page and stop taking bookings; history stays."""
     service_id = await _owned_service_id(provider_id, public_id)
@@ -191,11 +191,11 @@ async def service_set_archived(
         ):
             raise DomainError(SERVICE_LIMIT_REACHED)
         await Service.update({Service.is_archived: archived}).where(Service.id == service_id)
-        await slots_refresh(provider_id, now=now, zone=zone, service_ids=[service_id])
-    await provider_refresh_search(provider_id)
+        await slots_refresh(provider_id=provider_id, now=now, zone=zone, service_ids=[service_id])
+    await provider_search_refresh(provider_id=provider_id)
 
 
-async def service_delete(provider_id: int, public_id: str, *, now: datetime) -> None:
+async def service_delete(*, provider_id: int, public_id: str, now: datetime) -> None:
     """Delete a service that was never booked, with its hours and times. A booked one keeps its
     history (archive it instead); the bookings' foreign key refuses the delete even when a hold
     lands between the check and the delete."""
@@ -210,5 +210,5 @@ async def service_delete(provider_id: int, public_id: str, *, now: datetime) -> 
         if database.is_foreign_key_violation(exc):
             raise ConflictError(SERVICE_HAS_BOOKINGS) from exc
         raise
-    await provider_refresh_search(provider_id)
+    await provider_search_refresh(provider_id=provider_id)
     await next_free_refresh(now=now, provider_id=provider_id)

@@ -15,8 +15,9 @@ from app.booking import queries
 from app.booking import services as booking
 from app.booking.calendar import calendar_file
 from app.booking.forms import PLANNING_YEAR, AssignMemberForm, ProviderCancelForm
-from app.booking.routes import PRIVATE, _calendar_entry
-from app.dashboard.queries import business_of, services_of
+from app.booking.offer_queries import services_of
+from app.booking.pages import calendar_entry
+from app.catalog.pages import BusinessDep
 from app.payments import services as payment_services
 from app.payments.pages import PaymentsDep
 from app.payments.queries import booking_money
@@ -29,19 +30,13 @@ from app.web.context import ClockDep, SettingsDep
 from app.web.exceptions import PageMissing
 from app.web.flash import flash
 from app.web.forms import add_domain_error, bind_form
-from app.web.htmx import render, wants_fragment
+from app.web.htmx import render, swap_or_redirect
 from app.web.params import DayWindow, PathId, day_from, safe_next_path
+from app.web.route_options import PRIVATE
 
 FEED_HISTORY = timedelta(days=30)
 CALENDAR_ENDS = "Your calendar shows a year either side of today, so here is {shown}."
 DAY_NOT_IN_CALENDAR = "Your calendar shows a year either side of today: that day isn't in it."
-
-
-async def _business(request: Request) -> dict:
-    business = await business_of(request.scope["user"].id)
-    if business is None:
-        raise PageMissing("This account has no business profile.")
-    return business
 
 
 def _calendar(today: date) -> DayWindow:
@@ -83,13 +78,13 @@ class ProviderBookingController(Controller):
     async def calendar(
         self,
         request: Request,
+        business: BusinessDep,
         settings: SettingsDep,
         clock: ClockDep,
         week: Annotated[str | None, QueryParameter(name="week")] = None,
         service: Annotated[str | None, QueryParameter(name="service")] = None,
         member: Annotated[str | None, QueryParameter(name="member")] = None,
     ) -> Template:
-        business = await _business(request)
         now, zone = clock.now(), settings.city.zone
         today = city_today(now, zone)
         first_day = _shown_day(request, week, today)  # seven days from here: today's week by default
@@ -122,44 +117,47 @@ class ProviderBookingController(Controller):
             },
         )
 
-    async def _back_to_calendar(self, request: Request) -> Redirect:
-        """Back to the week, service and person the provider was looking at (a field of the form)."""
+    async def _calendar_target(self, request: Request) -> str:
+        """The week, service and person the provider was looking at (a field of the form)."""
         back = (await request.form()).get("back")
         target = safe_next_path(back) if isinstance(back, str) else None
-        if not (target or "").startswith("/dashboard/calendar"):
-            target = "/dashboard/calendar"
-        return Redirect(target, status_code=303)
+        return target if (target or "").startswith("/dashboard/calendar") else "/dashboard/calendar"
 
-    async def _slot(self, request: Request, slot_id: int, closed: bool, clock) -> Response:
-        business = await _business(request)
+    async def _slot(self, request: Request, business: dict, slot_id: int, closed: bool, clock) -> Response:
         everyone = (await request.form()).get("scope") == "everyone"
         await booking.slot_set_closed(
             provider_id=business["id"], slot_id=slot_id, closed=closed, now=clock.now(), everyone=everyone
         )
-        if wants_fragment(request):
+
+        async def time() -> Response:
             entry = await queries.calendar_entry(business["id"], slot_id, now=clock.now(), everyone=everyone)
             template = "dashboard/_time.html" if everyone else "dashboard/_slot.html"
             return render(request, template, {"slot": entry, "back": (await request.form()).get("back", "")})
-        return await self._back_to_calendar(request)
+
+        return await swap_or_redirect(request, time, to=await self._calendar_target(request))
 
     @post("/calendar/slots/{slot_id:int}/close")
-    async def close_slot(self, request: Request, slot_id: PathId, clock: ClockDep) -> Response:
-        return await self._slot(request, slot_id, True, clock)
+    async def close_slot(
+        self, request: Request, business: BusinessDep, slot_id: PathId, clock: ClockDep
+    ) -> Response:
+        return await self._slot(request, business, slot_id, True, clock)
 
     @post("/calendar/slots/{slot_id:int}/reopen")
-    async def reopen_slot(self, request: Request, slot_id: PathId, clock: ClockDep) -> Response:
-        return await self._slot(request, slot_id, False, clock)
+    async def reopen_slot(
+        self, request: Request, business: BusinessDep, slot_id: PathId, clock: ClockDep
+    ) -> Response:
+        return await self._slot(request, business, slot_id, False, clock)
 
     @get("/calendar/days/{day:str}/close", name="dashboard_close_day")
     async def close_day_page(
         self,
         request: Request,
+        business: BusinessDep,
         day: FromPath[str],
         settings: SettingsDep,
         clock: ClockDep,
         member: Annotated[str | None, QueryParameter(name="member")] = None,
     ) -> Template:
-        business = await _business(request)
         chosen = _calendar_day(day, city_today(clock.now(), settings.city.zone))
         person = await self._person(business, member)
         start, end = city_day_bounds(chosen, settings.city.zone)
@@ -183,26 +181,29 @@ class ProviderBookingController(Controller):
     async def close_day(
         self,
         request: Request,
+        business: BusinessDep,
         day: FromPath[str],
         settings: SettingsDep,
         clock: ClockDep,
         payments: PaymentsDep,
     ) -> Response:
-        return await self._day(request, day, True, settings, clock, payments)
+        return await self._day(request, business, day, True, settings, clock, payments)
 
     @post("/calendar/days/{day:str}/reopen")
     async def reopen_day(
         self,
         request: Request,
+        business: BusinessDep,
         day: FromPath[str],
         settings: SettingsDep,
         clock: ClockDep,
         payments: PaymentsDep,
     ) -> Response:
-        return await self._day(request, day, False, settings, clock, payments)
+        return await self._day(request, business, day, False, settings, clock, payments)
 
-    async def _day(self, request: Request, day: str, closed: bool, settings, clock, payments) -> Response:
-        business = await _business(request)
+    async def _day(
+        self, request: Request, business: dict, day: str, closed: bool, settings, clock, payments
+    ) -> Response:
         chosen = _calendar_day(day, city_today(clock.now(), settings.city.zone))
         form = await request.form()
         decision = form.get("bookings") if isinstance(form.get("bookings"), str) else None
@@ -210,7 +211,7 @@ class ProviderBookingController(Controller):
         person = await self._person(business, member)
         start, end = city_day_bounds(chosen, settings.city.zone)
         try:
-            cancelled = await payment_services.close_day(
+            cancelled = await payment_services.day_close_with_refunds(
                 config=payments,
                 provider_id=business["id"],
                 day_start=start,
@@ -237,9 +238,8 @@ class ProviderBookingController(Controller):
         return Redirect(f"/dashboard/calendar?week={chosen.isoformat()}{back}", status_code=303)
 
     @post("/calendar/feed/reset")
-    async def reset_feed(self, request: Request) -> Redirect:
-        business = await _business(request)
-        await booking.calendar_token_reset(business["id"])
+    async def reset_feed(self, request: Request, business: BusinessDep) -> Redirect:
+        await booking.calendar_token_reset(provider_id=business["id"])
         flash(
             request, "Your calendar link is new. Calendars using the old link stop updating: subscribe again."
         )
@@ -251,12 +251,12 @@ class ProviderBookingController(Controller):
     async def today(
         self,
         request: Request,
+        business: BusinessDep,
         settings: SettingsDep,
         clock: ClockDep,
         day: Annotated[str | None, QueryParameter(name="day")] = None,
         member: Annotated[str | None, QueryParameter(name="member")] = None,
     ) -> Template:
-        business = await _business(request)
         today = city_today(clock.now(), settings.city.zone)
         chosen = _shown_day(request, day, today)
         team = await team_of(business["id"])
@@ -286,8 +286,9 @@ class ProviderBookingController(Controller):
         return view
 
     @get("/bookings/{public_id:str}", name="dashboard_booking")
-    async def booking_page(self, request: Request, public_id: FromPath[str], clock: ClockDep) -> Template:
-        business = await _business(request)
+    async def booking_page(
+        self, request: Request, business: BusinessDep, public_id: FromPath[str], clock: ClockDep
+    ) -> Template:
         view = await self._booking(business, public_id)
         return await self._booking_page(request, business, view, clock.now(), ProviderCancelForm())
 
@@ -310,14 +311,18 @@ class ProviderBookingController(Controller):
 
     @post("/bookings/{public_id:str}/cancel")
     async def cancel(
-        self, request: Request, public_id: FromPath[str], clock: ClockDep, payments: PaymentsDep
+        self,
+        request: Request,
+        business: BusinessDep,
+        public_id: FromPath[str],
+        clock: ClockDep,
+        payments: PaymentsDep,
     ) -> Response:
-        business = await _business(request)
         view = await self._booking(business, public_id)
         form = await bind_form(ProviderCancelForm, request)
         if form.validate():
             try:
-                await payment_services.cancel_by_provider(
+                await payment_services.booking_cancel_paid_by_provider(
                     config=payments,
                     provider_id=business["id"],
                     public_id=view.public_id,
@@ -338,9 +343,10 @@ class ProviderBookingController(Controller):
         return [(m.public_id, m.name) for m in performers if m.public_id != view.member_public_id]
 
     @post("/bookings/{public_id:str}/member")
-    async def assign_member(self, request: Request, public_id: FromPath[str], clock: ClockDep) -> Response:
+    async def assign_member(
+        self, request: Request, business: BusinessDep, public_id: FromPath[str], clock: ClockDep
+    ) -> Response:
         """Give the booking to another team member at the same time."""
-        business = await _business(request)
         view = await self._booking(business, public_id)
         form = await bind_form(AssignMemberForm, request)
         form.offer(await self._others_for(business, view))
@@ -364,8 +370,9 @@ class ProviderBookingController(Controller):
         )
 
     @post("/bookings/{public_id:str}/no-show")
-    async def no_show(self, request: Request, public_id: FromPath[str], clock: ClockDep) -> Redirect:
-        business = await _business(request)
+    async def no_show(
+        self, request: Request, business: BusinessDep, public_id: FromPath[str], clock: ClockDep
+    ) -> Redirect:
         view = await self._booking(business, public_id)
         try:
             await booking.booking_mark_no_show(
@@ -388,7 +395,7 @@ async def calendar_feed(token: FromPath[str], settings: SettingsDep, clock: Cloc
     now = clock.now()
     views = await queries.calendar_feed_bookings(provider["id"], since=now - FEED_HISTORY)
     body = calendar_file(
-        [_calendar_entry(view, settings, for_provider=True) for view in views],
+        [calendar_entry(view, settings, for_provider=True) for view in views],
         zone=settings.city.zone,
         now=now,
         name=f"{provider['name']} · Cityloop",

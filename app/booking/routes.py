@@ -2,28 +2,26 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated
 
-from litestar import MediaType, Request, Response, get, post
+from litestar import Request, Response, get, post
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
-from app.accounts.guards import requires_login
-from app.accounts.identity import CurrentUser, Role
+from app.accounts.guards import requires_login, signed_in_user
+from app.accounts.identity import Role
 from app.booking import queries
 from app.booking import services as booking
-from app.booking.calendar import CalendarEntry, calendar_file
+from app.booking.calendar import calendar_file
 from app.booking.forms import HoldForm, RescheduleForm
+from app.booking.pages import calendar_entry, own_booking, render_booking_page
 from app.booking.policy import STANDARD_POLICY
 from app.booking.state import Status
 from app.payments import services as payment_services
 from app.payments.pages import PaymentsDep
 from app.payments.queries import booking_money
-from app.payments.rules import PaymentStatus
-from app.payments.services import PaymentConfig
-from app.reviews.queries import review_of_booking, review_status_by_booking
+from app.reviews.queries import review_status_by_booking
 from app.settings import Settings
 from app.shared.clock import Clock
 from app.shared.errors import DomainError
@@ -34,15 +32,11 @@ from app.web.context import ClockDep, SettingsDep
 from app.web.exceptions import PageMissing
 from app.web.flash import flash
 from app.web.forms import add_domain_error, bind_form
-from app.web.fragments import Rendered, fragments, render_fragment
-from app.web.htmx import render, wants_fragment
+from app.web.fragments import Rendered, render_fragment, shared_fragment
+from app.web.htmx import fragment_response, render, wants_fragment
+from app.web.route_options import PRIVATE
 
-PRIVATE = {"cache-control": "no-store"}  # booking pages show addresses (and, once paid, codes)
 ONLY_RESIDENTS = "Bookings are made with a resident account."
-
-
-def _user(request: Request) -> CurrentUser:
-    return request.scope["user"]
 
 
 def _chosen_day(raw: str | None, days: list[queries.BookingDay]) -> date:
@@ -153,10 +147,7 @@ async def book_page(
             )
             return Rendered(render_fragment(request, "booking/_times.html", context), {})
 
-        rendered = await fragments(request).get_or_render(
-            f"{request.url.path}?{request.url.query}", times, now=clock.now()
-        )
-        return Response(rendered.html, media_type=MediaType.HTML, headers={"vary": "HX-Request"})
+        return fragment_response((await shared_fragment(request, times, now=clock.now())).html)
     service = await _service_or_404(slug, service_id)
     await booking.bookings_expire_lapsed(now=clock.now(), provider_id=service["provider.id"])
     form = HoldForm(area=await queries.service_area_choices(service["provider.id"]), now=clock.now())
@@ -179,14 +170,14 @@ async def book_submit(
             request, settings, clock, service, day, form.member.data, form, status_code=status_code
         )
 
-    if _user(request).role is not Role.resident:
+    if signed_in_user(request).role is not Role.resident:
         form.form_errors.append(ONLY_RESIDENTS)
         return await page_again(403)
     if not form.validate():
         return await page_again(422)
     try:
         public_id = await booking.booking_hold(
-            resident_id=_user(request).id,
+            resident_id=signed_in_user(request).id,
             request=booking.HoldRequest(
                 provider_slug=slug,
                 service_public_id=service_id,
@@ -206,14 +197,6 @@ async def book_submit(
     return Redirect(f"/bookings/{public_id}", status_code=303)
 
 
-async def own_booking(request: Request, public_id: str) -> queries.BookingView:
-    """The signed-in resident's booking, or the "not yours" page (also for other people's ids)."""
-    view = await queries.resident_booking(_user(request).id, public_id) if is_slug(public_id) else None
-    if view is None:
-        raise PageMissing(booking.NOT_YOURS)
-    return view
-
-
 @get("/bookings/{public_id:str}", name="booking", guards=[requires_login])
 async def booking_page(
     request: Request, public_id: FromPath[str], clock: ClockDep, payments: PaymentsDep
@@ -222,75 +205,12 @@ async def booking_page(
     return await render_booking_page(request, view, clock.now(), payments)
 
 
-@dataclass(slots=True)
-class Checkout:
-    """What the checkout of a held booking shows: the card form, the bank's check, or a wait."""
-
-    setup_secret: str = ""  # Stripe.js turns the card into a payment method with it
-    authentication_secret: str = ""  # 3-D Secure for the payment itself
-    processing: bool = False
-    unavailable: str = ""  # Stripe can't be reached: say so instead of a card form
-
-
-async def render_booking_page(
-    request: Request,
-    view: queries.BookingView,
-    now: datetime,
-    payments: PaymentConfig,
-    *,
-    payment_error: str = "",
-    status_code: int = 200,
-) -> Template:
-    """The resident's booking: checkout while it is held, the code once paid, money throughout."""
-    money = await booking_money(view.id)
-    checkout = Checkout()
-    if view.status is Status.held and view.held_until > now:
-        if money.in_flight:  # a payment is under way: ask Stripe how it went (the webhook may be late)
-            outcome = await payment_services.payment_refresh(config=payments, booking_id=view.id, now=now)
-            if outcome is not None and outcome.booking_status is not Status.held:
-                view, money = await own_booking(request, view.public_id), await booking_money(view.id)
-            elif outcome is not None and outcome.status is PaymentStatus.requires_action:
-                checkout.authentication_secret = outcome.client_secret
-            elif outcome is not None and outcome.status is not PaymentStatus.failed:
-                checkout.processing = True
-            elif outcome is not None:
-                payment_error = payment_error or outcome.message
-        if view.status is Status.held and not (checkout.authentication_secret or checkout.processing):
-            try:
-                checkout.setup_secret = await payment_services.card_setup_secret(
-                    config=payments, booking_public_id=view.public_id
-                )
-            except DomainError as error:
-                checkout.unavailable = error.message
-    return render(
-        request,
-        "booking/booking.html",
-        {
-            "booking": view,
-            "money": money,
-            "checkout": checkout,
-            "payment_error": payment_error,
-            "now": now,
-            "policy": STANDARD_POLICY,
-            "hold_active": view.status is Status.held and view.held_until > now,
-            "refund_percent": STANDARD_POLICY.refund_percent(view.starts_at, now),
-            "may_reschedule": view.status is Status.confirmed
-            and STANDARD_POLICY.may_reschedule(view.starts_at, now),
-            "review": await review_of_booking(view.id, _user(request).id)
-            if view.status is Status.redeemed
-            else None,
-        },
-        status_code=status_code,
-        headers=PRIVATE,
-    )
-
-
 @post("/bookings/{public_id:str}/release", guards=[requires_login])
 async def booking_release(request: Request, public_id: FromPath[str], clock: ClockDep) -> Redirect:
     view = await own_booking(request, public_id)
     try:
         await booking.booking_release(
-            resident_id=_user(request).id, public_id=view.public_id, now=clock.now()
+            resident_id=signed_in_user(request).id, public_id=view.public_id, now=clock.now()
         )
     except DomainError as error:
         flash(request, error.message, "error")
@@ -318,9 +238,9 @@ async def cancel_submit(
 ) -> Redirect:
     view = await own_booking(request, public_id)
     try:
-        percent = await payment_services.cancel_by_resident(
+        percent = await payment_services.booking_cancel_paid_by_resident(
             config=payments,
-            resident_id=_user(request).id,
+            resident_id=signed_in_user(request).id,
             public_id=view.public_id,
             now=clock.now(),
             policy=STANDARD_POLICY,
@@ -381,7 +301,7 @@ async def reschedule_submit(
         return await _reschedule_page(request, settings, clock, view, day, form, status_code=422)
     try:
         await booking.booking_reschedule(
-            resident_id=_user(request).id,
+            resident_id=signed_in_user(request).id,
             public_id=view.public_id,
             starts_at=form.starts_at.instant,
             now=clock.now(),
@@ -403,7 +323,7 @@ async def booking_ics(
     if view.status not in (Status.confirmed, Status.redeemed):
         raise PageMissing("Only confirmed bookings can be added to a calendar.")
     body = calendar_file(
-        [_calendar_entry(view, settings, for_provider=False)], zone=settings.city.zone, now=clock.now()
+        [calendar_entry(view, settings, for_provider=False)], zone=settings.city.zone, now=clock.now()
     )
     return Response(
         body,
@@ -412,31 +332,9 @@ async def booking_ics(
     )
 
 
-def _calendar_entry(view: queries.BookingView, settings: Settings, *, for_provider: bool) -> CalendarEntry:
-    where = view.address if view.at_home else view.provider_address
-    who = view.member_name or "not assigned yet"
-    if for_provider:
-        title = f"{view.service_name}: {view.resident_name} ({who})"
-        details = f"{view.note}\n\n{settings.public_url}/dashboard/bookings/{view.public_id}".strip()
-    else:
-        title = f"{view.service_name} with {view.provider_name}"
-        details = f"{settings.public_url}/bookings/{view.public_id}"
-        if view.member_name:
-            details = f"With {view.member_name}.\n{details}"
-    return CalendarEntry(
-        uid=f"{view.public_id}@{settings.public_url.split('://', 1)[-1]}",
-        title=title,
-        starts_at=view.starts_at,
-        ends_at=view.ends_at,
-        location=where,
-        description=details,
-        cancelled=view.status is Status.cancelled,
-    )
-
-
 @get("/account/bookings", name="my_bookings", guards=[requires_login])
 async def my_bookings(request: Request, clock: ClockDep) -> Template:
-    upcoming, past = await queries.resident_bookings(_user(request).id, now=clock.now())
+    upcoming, past = await queries.resident_bookings(signed_in_user(request).id, now=clock.now())
     reviews = await review_status_by_booking([b.id for b in past if b.status is Status.redeemed])
     return render(
         request,

@@ -476,7 +476,7 @@ async def booking_cancel_by_resident(
     """Cancel a confirmed booking before it starts.
 
     Returns the cancelled booking and the refund percent the policy gives; payments refunds it
-    in the same transaction (see payments.services.cancel_by_resident).
+    in the same transaction (see payments.services.booking_cancel_paid_by_resident).
     """
     booking = await _booking_of(public_id, resident_id=resident_id)
     if now >= booking["starts_at"]:
@@ -837,7 +837,7 @@ async def time_off_add(
         await TimeOff.insert(
             TimeOff(provider=provider_id, member=member_id, first_day=first_day, last_day=last_day, note=note)
         )
-        await slots_refresh(provider_id, now=now, zone=zone)
+        await slots_refresh(provider_id=provider_id, now=now, zone=zone)
 
 
 async def time_off_remove(*, provider_id: int, time_off_id: int, now: datetime, zone: ZoneInfo) -> None:
@@ -849,10 +849,10 @@ async def time_off_remove(*, provider_id: int, time_off_id: int, now: datetime, 
         )
         if not removed:
             raise NotFoundError("Those days off don't exist, or belong to another business.")
-        await slots_refresh(provider_id, now=now, zone=zone)
+        await slots_refresh(provider_id=provider_id, now=now, zone=zone)
 
 
-async def calendar_token_reset(provider_id: int) -> str:
+async def calendar_token_reset(*, provider_id: int) -> str:
     """A new secret feed address; the old one stops working at once."""
     token = secrets.token_urlsafe(24)
     await Provider.update({Provider.calendar_token: token}).where(Provider.id == provider_id)

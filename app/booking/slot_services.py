@@ -36,7 +36,7 @@ logger = logging.getLogger("cityloop.booking")
 
 
 async def slots_refresh(
-    provider_id: int, *, now: datetime, zone: ZoneInfo, service_ids: list[int] | None = None
+    *, provider_id: int, now: datetime, zone: ZoneInfo, service_ids: list[int] | None = None
 ) -> None:
     """Make the provider's future slots match its team, hours, services and booking rules.
 
@@ -242,7 +242,7 @@ async def slots_refresh_all(*, now: datetime, zone: ZoneInfo) -> RefreshReport:
     providers = await Provider.select(Provider.id).where(Provider.is_verified.eq(True)).order_by(Provider.id)
     for row in providers:
         try:
-            await slots_refresh(row["id"], now=now, zone=zone)
+            await slots_refresh(provider_id=row["id"], now=now, zone=zone)
         except Exception:  # whatever one provider's rows hold, the next provider still gets its slots
             logger.exception("refreshing the free times of provider %s failed", row["id"])
             failed.append(row["id"])

@@ -12,7 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from app import database
+from app.accounts.identity import CurrentUser, Role
+from app.accounts.services import account_sign_up
 from app.accounts.tables import UserAccount
+from app.accounts.throttle import ThrottleRule
 from app.catalog.search import search_document
 from app.catalog.tables import (
     Category,
@@ -35,6 +38,12 @@ NAME_TAKEN = "That name is already in the list."
 
 
 @dataclass(frozen=True, slots=True)
+class ProviderSignUp:
+    business_name: str
+    neighbourhood_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class ProfileChanges:
     name: str
     slug: str
@@ -48,7 +57,7 @@ class ProfileChanges:
 # --- providers ---------------------------------------------------------------------------------
 
 
-async def free_provider_slug(name: str, *, also_taken: frozenset[str] = frozenset()) -> str:
+async def provider_slug_free(*, name: str, also_taken: frozenset[str] = frozenset()) -> str:
     """A slug for ``name`` that no provider uses yet: "name", then "name-2", "name-3", ..."""
     base = slugify(name) or "provider"
     taken = also_taken | {
@@ -65,7 +74,7 @@ async def free_provider_slug(name: str, *, also_taken: frozenset[str] = frozense
 async def provider_create(*, owner_id: int, name: str, neighbourhood_id: int | None, now: datetime) -> dict:
     """An unverified provider profile owned by ``owner_id``; not listed until an admin verifies it."""
     tried: set[str] = set()
-    slug = await free_provider_slug(name)
+    slug = await provider_slug_free(name=name)
     while True:
         # DO NOTHING instead of failing: a business signing up with the same name at the same
         # moment takes the next suffix rather than an error (on PostgreSQL the insert waits for
@@ -87,7 +96,7 @@ async def provider_create(*, owner_id: int, name: str, neighbourhood_id: int | N
         if rows:
             break
         tried.add(slug)
-        slug = await free_provider_slug(name, also_taken=frozenset(tried))
+        slug = await provider_slug_free(name=name, also_taken=frozenset(tried))
     provider_id = rows[0]["id"]
     if neighbourhood_id is not None:
         await ProviderServiceArea.insert(
@@ -97,7 +106,7 @@ async def provider_create(*, owner_id: int, name: str, neighbourhood_id: int | N
     await team_member_create_owner(
         provider_id=provider_id, name=(owner["display_name"] if owner else "") or name, now=now
     )
-    await provider_refresh_search(provider_id)
+    await provider_search_refresh(provider_id=provider_id)
     return rows[0]
 
 
@@ -108,7 +117,39 @@ async def team_member_create_owner(*, provider_id: int, name: str, now: datetime
     )
 
 
-async def provider_refresh_search(provider_id: int) -> None:
+async def provider_sign_up(
+    *,
+    email: str,
+    display_name: str,
+    password: str,
+    ip: str,
+    rule: ThrottleRule,
+    now: datetime,
+    business: ProviderSignUp,
+) -> CurrentUser:
+    """A provider's account and its unverified profile, created together or not at all."""
+
+    async def profile(account_id: int) -> None:
+        await provider_create(
+            owner_id=account_id,
+            name=business.business_name,
+            neighbourhood_id=business.neighbourhood_id,
+            now=now,
+        )
+
+    return await account_sign_up(
+        email=email,
+        display_name=display_name,
+        password=password,
+        ip=ip,
+        rule=rule,
+        now=now,
+        role=Role.provider,
+        with_account=profile,
+    )
+
+
+async def provider_search_refresh(*, provider_id: int) -> None:
     """Rebuild the words a provider is found by from its name, description, place and services."""
     provider = (
         await Provider.select(Provider.name, Provider.description, Provider.neighbourhood.name)
@@ -129,7 +170,7 @@ async def provider_refresh_search(provider_id: int) -> None:
     await Provider.update({Provider.search_text: search_document(*parts)}).where(Provider.id == provider_id)
 
 
-async def provider_update_profile(provider_id: int, changes: ProfileChanges, *, now: datetime) -> None:
+async def provider_profile_update(*, provider_id: int, changes: ProfileChanges, now: datetime) -> None:
     slug = changes.slug
     if slugify(slug) != slug or not slug:
         raise DomainError(SLUG_INVALID, field="slug")
@@ -157,7 +198,7 @@ async def provider_update_profile(provider_id: int, changes: ProfileChanges, *, 
         if database.is_unique_violation(exc):  # a simultaneous change took the slug first
             raise ConflictError(SLUG_TAKEN, field="slug") from exc
         raise
-    await provider_refresh_search(provider_id)
+    await provider_search_refresh(provider_id=provider_id)
 
 
 # --- photos ------------------------------------------------------------------------------------
@@ -171,7 +212,7 @@ async def _photo_count_within_limit(provider_id: int, *, adding: int) -> int:
     return count
 
 
-async def photos_check_room(provider_id: int, *, adding: int) -> None:
+async def photos_check_room(*, provider_id: int, adding: int) -> None:
     """Refuse an upload of ``adding`` photos the gallery has no room for, before any is decoded.
 
     photos_add checks again under the provider's lock: two uploads may both pass this look.
@@ -179,7 +220,7 @@ async def photos_check_room(provider_id: int, *, adding: int) -> None:
     await _photo_count_within_limit(provider_id, adding=adding)
 
 
-async def photos_add(provider_id: int, stored: list[StoredImage], *, alt_text: str, now: datetime) -> None:
+async def photos_add(*, provider_id: int, stored: list[StoredImage], alt_text: str, now: datetime) -> None:
     """Append already-stored images to the gallery (the first photo of a gallery becomes its cover)."""
     async with database.transaction():
         await database.lock_row(Provider, provider_id)  # two uploads at once must not pass the limit together
@@ -221,7 +262,7 @@ def _index_of(order: list[dict], image_key: str) -> int:
     raise NotFoundError("That photo doesn't exist, or belongs to another business.")
 
 
-async def photo_move(provider_id: int, image_key: str, *, steps: int) -> None:
+async def photo_move(*, provider_id: int, image_key: str, steps: int) -> None:
     """Move a photo ``steps`` places (negative: towards the cover), clamped to the gallery."""
     async with database.transaction():
         order = await _gallery(provider_id)
@@ -231,14 +272,14 @@ async def photo_move(provider_id: int, image_key: str, *, steps: int) -> None:
         await _save_order(order)
 
 
-async def photo_make_cover(provider_id: int, image_key: str) -> None:
+async def photo_make_cover(*, provider_id: int, image_key: str) -> None:
     async with database.transaction():
         order = await _gallery(provider_id)
         order.insert(0, order.pop(_index_of(order, image_key)))
         await _save_order(order)
 
 
-async def photo_delete(provider_id: int, image_key: str, *, store: MediaStore) -> None:
+async def photo_delete(*, provider_id: int, image_key: str, store: MediaStore) -> None:
     async with database.transaction():
         order = await _gallery(provider_id)
         photo = order.pop(_index_of(order, image_key))
@@ -292,14 +333,14 @@ async def category_add(*, name: str, description: str) -> None:
     await _list_add(Category, name, {"description": description})
 
 
-async def category_rename(category_id: int, *, name: str) -> None:
+async def category_rename(*, category_id: int, name: str) -> None:
     await _list_rename(Category, category_id, name)
     offering = await Service.select(Service.provider).where(Service.category == category_id).distinct()
     for row in offering:
-        await provider_refresh_search(row["provider"])
+        await provider_search_refresh(provider_id=row["provider"])
 
 
-async def category_move(category_id: int, *, steps: int) -> None:
+async def category_move(*, category_id: int, steps: int) -> None:
     await _list_move(Category, category_id, steps)
 
 
@@ -307,11 +348,11 @@ async def neighbourhood_add(*, name: str, latitude: float, longitude: float) -> 
     await _list_add(Neighbourhood, name, {"latitude": latitude, "longitude": longitude})
 
 
-async def neighbourhood_rename(neighbourhood_id: int, *, name: str) -> None:
+async def neighbourhood_rename(*, neighbourhood_id: int, name: str) -> None:
     await _list_rename(Neighbourhood, neighbourhood_id, name)
     for row in await Provider.select(Provider.id).where(Provider.neighbourhood == neighbourhood_id):
-        await provider_refresh_search(row["id"])
+        await provider_search_refresh(provider_id=row["id"])
 
 
-async def neighbourhood_move(neighbourhood_id: int, *, steps: int) -> None:
+async def neighbourhood_move(*, neighbourhood_id: int, steps: int) -> None:
     await _list_move(Neighbourhood, neighbourhood_id, steps)

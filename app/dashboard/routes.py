@@ -7,27 +7,31 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from app.accounts.guards import requires_role
-from app.accounts.identity import CurrentUser, Role
+from app.accounts.identity import Role
+from app.analytics import queries as view_queries
+from app.booking import offer_queries
 from app.booking import offer_services as offers
 from app.booking import queries as booking_queries
 from app.booking import services as booking
 from app.booking.forms import TimeOffForm
+from app.catalog import queries as catalog_queries
 from app.catalog import services as catalog
 from app.catalog.forms import LOCATION_LABELS, HoursForm, ProfileForm, ServiceForm, WeekHoursForm
+from app.catalog.pages import BusinessDep
 from app.catalog.queries import categories, neighbourhood_choices, provider_suspension_reason
 from app.catalog.rules import ServiceDetails, ServiceLocation
-from app.dashboard import queries
 from app.media.storage import MediaStore
 from app.media.uploads import MAX_UPLOAD_BYTES
 from app.settings import Settings
 from app.shared.citytime import city_today
 from app.shared.errors import DomainError
+from app.shared.money import amount_text
 from app.team.queries import MemberView, team_of
 from app.web.context import ClockDep, SettingsDep
 from app.web.exceptions import PageMissing
 from app.web.flash import flash
 from app.web.forms import add_domain_error, bind_form
-from app.web.htmx import render, wants_fragment
+from app.web.htmx import render, swap_or_redirect
 from app.web.params import PathId
 from app.web.uploads import posted_files, store_uploads
 
@@ -36,22 +40,12 @@ MAX_FILES_PER_UPLOAD = 8
 UPLOAD_BODY_LIMIT = MAX_FILES_PER_UPLOAD * MAX_UPLOAD_BYTES + 1024 * 1024
 NO_FILES = "Choose one or more photos to upload."
 NO_SERVICE_HOURS = "Give at least one time range, or let the service follow your business hours."
+PHOTO_DELETED = "Photo deleted."
 TOO_MANY_FILES = f"Upload at most {MAX_FILES_PER_UPLOAD} photos at a time."
 
 
-def _user(request: Request) -> CurrentUser:
-    return request.scope["user"]
-
-
-async def _business(request: Request) -> dict:
-    business = await queries.business_of(_user(request).id)
-    if business is None:
-        raise PageMissing("This account has no business profile.")
-    return business
-
-
 async def _service(provider_id: int, public_id: str) -> dict:
-    service = await queries.service_of(provider_id, public_id)
+    service = await catalog_queries.service_of(provider_id, public_id)
     if service is None:
         raise PageMissing("That service doesn't exist, or belongs to another business.")
     return service
@@ -74,26 +68,23 @@ def _details(form: ServiceForm, team: list[MemberView]) -> ServiceDetails:
     )
 
 
-def _money_text(cents: int) -> str:
-    return f"{cents // 100}" if cents % 100 == 0 else f"{cents / 100:.2f}"
-
-
 class DashboardController(Controller):
     path = "/dashboard"
     guards = [requires_role(Role.provider)]
 
     @get("/", name="dashboard")
-    async def overview(self, request: Request, settings: SettingsDep, clock: ClockDep) -> Template:
-        business = await _business(request)
+    async def overview(
+        self, request: Request, business: BusinessDep, settings: SettingsDep, clock: ClockDep
+    ) -> Template:
         today = city_today(clock.now(), settings.city.zone)
         return render(
             request,
             "dashboard/home.html",
             {
                 "business": business,
-                "setup": await queries.checklist(business["id"]),
-                "week": await queries.views_since(business["id"], queries.last_days(today, 7)),
-                "month": await queries.views_since(business["id"], queries.last_days(today, 30)),
+                "setup": await catalog_queries.checklist(business["id"]),
+                "week": await view_queries.views_since(business["id"], view_queries.last_days(today, 7)),
+                "month": await view_queries.views_since(business["id"], view_queries.last_days(today, 30)),
                 "suspension_reason": await provider_suspension_reason(business["id"])
                 if business["is_suspended"]
                 else "",
@@ -103,15 +94,14 @@ class DashboardController(Controller):
     # --- profile -------------------------------------------------------------------------------
 
     @get("/profile", name="dashboard_profile")
-    async def profile_page(self, request: Request) -> Template:
-        business = await _business(request)
+    async def profile_page(self, request: Request, business: BusinessDep) -> Template:
         form = ProfileForm(
             data={
                 "name": business["name"],
                 "slug": business["slug"],
                 "description": business["description"],
                 "neighbourhood": business["neighbourhood"],
-                "service_area": await queries.service_area_ids(business["id"]),
+                "service_area": await catalog_queries.service_area_ids(business["id"]),
                 "address": business["address"],
                 "phone": business["phone"],
             },
@@ -120,16 +110,15 @@ class DashboardController(Controller):
         return render(request, "dashboard/profile.html", {"form": form, "business": business})
 
     @post("/profile")
-    async def profile_submit(self, request: Request, clock: ClockDep) -> Response:
-        business = await _business(request)
+    async def profile_submit(self, request: Request, business: BusinessDep, clock: ClockDep) -> Response:
         form = await bind_form(ProfileForm, request, neighbourhoods=await neighbourhood_choices())
         context = {"form": form, "business": business}
         if not form.validate():
             return render(request, "dashboard/profile.html", context, status_code=422)
         try:
-            await catalog.provider_update_profile(
-                business["id"],
-                catalog.ProfileChanges(
+            await catalog.provider_profile_update(
+                provider_id=business["id"],
+                changes=catalog.ProfileChanges(
                     name=form.name.data,
                     slug=form.slug.data,
                     description=form.description.data or "",
@@ -149,10 +138,11 @@ class DashboardController(Controller):
     # --- hours ---------------------------------------------------------------------------------
 
     @get("/hours", name="dashboard_hours")
-    async def hours_page(self, request: Request, settings: SettingsDep, clock: ClockDep) -> Template:
-        business = await _business(request)
+    async def hours_page(
+        self, request: Request, business: BusinessDep, settings: SettingsDep, clock: ClockDep
+    ) -> Template:
         form = HoursForm(
-            intervals=await queries.opening_hours(business["id"]),
+            intervals=await catalog_queries.opening_hours(business["id"]),
             data={
                 "min_notice_minutes": business["min_notice_minutes"],
                 "horizon_days": business["horizon_days"],
@@ -178,14 +168,15 @@ class DashboardController(Controller):
         )
 
     @post("/hours")
-    async def hours_submit(self, request: Request, settings: SettingsDep, clock: ClockDep) -> Response:
-        business = await _business(request)
+    async def hours_submit(
+        self, request: Request, business: BusinessDep, settings: SettingsDep, clock: ClockDep
+    ) -> Response:
         form = await bind_form(HoursForm, request)
         if not form.validate():
             return await self._hours(request, business, settings, clock, form, status_code=422)
         await offers.provider_set_hours(
-            business["id"],
-            form.intervals,
+            provider_id=business["id"],
+            intervals=form.intervals,
             min_notice_minutes=form.min_notice_minutes.data,
             horizon_days=form.horizon_days.data,
             buffer_minutes=form.buffer_minutes.data,
@@ -196,13 +187,14 @@ class DashboardController(Controller):
         return Redirect("/dashboard/hours", status_code=303)
 
     @post("/time-off")
-    async def add_time_off(self, request: Request, settings: SettingsDep, clock: ClockDep) -> Response:
-        business = await _business(request)
+    async def add_time_off(
+        self, request: Request, business: BusinessDep, settings: SettingsDep, clock: ClockDep
+    ) -> Response:
         today = city_today(clock.now(), settings.city.zone)
         time_off_form = await bind_form(TimeOffForm, request, today=today)
         if not time_off_form.validate():
             hours_form = HoursForm(
-                intervals=await queries.opening_hours(business["id"]),
+                intervals=await catalog_queries.opening_hours(business["id"]),
                 data={key: business[key] for key in ("min_notice_minutes", "horizon_days", "buffer_minutes")},
             )
             return await self._hours(
@@ -221,9 +213,13 @@ class DashboardController(Controller):
 
     @post("/time-off/{time_off_id:int}/delete")
     async def delete_time_off(
-        self, request: Request, time_off_id: PathId, settings: SettingsDep, clock: ClockDep
+        self,
+        request: Request,
+        business: BusinessDep,
+        time_off_id: PathId,
+        settings: SettingsDep,
+        clock: ClockDep,
     ) -> Redirect:
-        business = await _business(request)
         await booking.time_off_remove(
             provider_id=business["id"], time_off_id=time_off_id, now=clock.now(), zone=settings.city.zone
         )
@@ -233,8 +229,7 @@ class DashboardController(Controller):
     # --- photos --------------------------------------------------------------------------------
 
     @get("/photos", name="dashboard_photos")
-    async def photos_page(self, request: Request) -> Template:
-        business = await _business(request)
+    async def photos_page(self, request: Request, business: BusinessDep) -> Template:
         return await self._gallery(request, business)
 
     async def _gallery(
@@ -245,7 +240,7 @@ class DashboardController(Controller):
             "dashboard/photos.html",
             {
                 "business": business,
-                "photos": await queries.gallery(business["id"]),
+                "photos": await catalog_queries.gallery(business["id"]),
                 "errors": list(errors),
                 "notice": notice,
                 "limit": catalog.PHOTO_LIMIT,
@@ -256,8 +251,9 @@ class DashboardController(Controller):
         )
 
     @post("/photos", request_max_body_size=UPLOAD_BODY_LIMIT)
-    async def photos_upload(self, request: Request, settings: SettingsDep, clock: ClockDep) -> Response:
-        business = await _business(request)
+    async def photos_upload(
+        self, request: Request, business: BusinessDep, settings: SettingsDep, clock: ClockDep
+    ) -> Response:
         form = await request.form()
         files = posted_files(form, "photos")
         described = form.get("alt_text")
@@ -267,7 +263,7 @@ class DashboardController(Controller):
         if len(files) > MAX_FILES_PER_UPLOAD:
             return await self._gallery(request, business, [TOO_MANY_FILES], status_code=422)
         try:
-            await catalog.photos_check_room(business["id"], adding=len(files))
+            await catalog.photos_check_room(provider_id=business["id"], adding=len(files))
         except DomainError as error:
             return await self._gallery(request, business, [error.message], status_code=422)
         store = MediaStore(settings.media_root)
@@ -275,8 +271,8 @@ class DashboardController(Controller):
         if stored:
             try:
                 await catalog.photos_add(
-                    business["id"],
-                    stored,
+                    provider_id=business["id"],
+                    stored=stored,
                     alt_text=alt_text or f"Photo of {business['name']}",
                     now=clock.now(),
                 )
@@ -291,54 +287,55 @@ class DashboardController(Controller):
         if errors:
             status = 200 if stored else 422
             return await self._gallery(request, business, errors, notice=added, status_code=status)
-        if wants_fragment(request):
-            return await self._gallery(request, business, notice=added)
-        flash(request, added)
-        return Redirect("/dashboard/photos", status_code=303)
+        return await swap_or_redirect(
+            request,
+            lambda: self._gallery(request, business, notice=added),
+            to="/dashboard/photos",
+            notice=added,
+        )
 
-    async def _after_photo_change(self, request: Request, business: dict) -> Response:
-        if wants_fragment(request):
-            return await self._gallery(request, business)
-        return Redirect("/dashboard/photos", status_code=303)
+    async def _after_photo_change(
+        self, request: Request, business: dict, notice: str | None = None
+    ) -> Response:
+        return await swap_or_redirect(
+            request, lambda: self._gallery(request, business), to="/dashboard/photos", notice=notice
+        )
 
     @post("/photos/{key:str}/cover")
-    async def photo_cover(self, request: Request, key: FromPath[str]) -> Response:
-        business = await _business(request)
-        await catalog.photo_make_cover(business["id"], key)
+    async def photo_cover(self, request: Request, business: BusinessDep, key: FromPath[str]) -> Response:
+        await catalog.photo_make_cover(provider_id=business["id"], image_key=key)
         return await self._after_photo_change(request, business)
 
     @post("/photos/{key:str}/earlier")
-    async def photo_earlier(self, request: Request, key: FromPath[str]) -> Response:
-        business = await _business(request)
-        await catalog.photo_move(business["id"], key, steps=-1)
+    async def photo_earlier(self, request: Request, business: BusinessDep, key: FromPath[str]) -> Response:
+        await catalog.photo_move(provider_id=business["id"], image_key=key, steps=-1)
         return await self._after_photo_change(request, business)
 
     @post("/photos/{key:str}/later")
-    async def photo_later(self, request: Request, key: FromPath[str]) -> Response:
-        business = await _business(request)
-        await catalog.photo_move(business["id"], key, steps=1)
+    async def photo_later(self, request: Request, business: BusinessDep, key: FromPath[str]) -> Response:
+        await catalog.photo_move(provider_id=business["id"], image_key=key, steps=1)
         return await self._after_photo_change(request, business)
 
     @post("/photos/{key:str}/delete")
-    async def photo_delete(self, request: Request, key: FromPath[str], settings: SettingsDep) -> Response:
-        business = await _business(request)
-        await catalog.photo_delete(business["id"], key, store=MediaStore(settings.media_root))
-        if not wants_fragment(request):
-            flash(request, "Photo deleted.")
-        return await self._after_photo_change(request, business)
+    async def photo_delete(
+        self, request: Request, business: BusinessDep, key: FromPath[str], settings: SettingsDep
+    ) -> Response:
+        await catalog.photo_delete(
+            provider_id=business["id"], image_key=key, store=MediaStore(settings.media_root)
+        )
+        return await self._after_photo_change(request, business, notice=PHOTO_DELETED)
 
     # --- services ------------------------------------------------------------------------------
 
     @get("/services", name="dashboard_services")
-    async def services_page(self, request: Request) -> Template:
-        business = await _business(request)
+    async def services_page(self, request: Request, business: BusinessDep) -> Template:
         team = await team_of(business["id"], active_only=True)
         return render(
             request,
             "dashboard/services.html",
             {
                 "business": business,
-                "services": await queries.services_of(business["id"]),
+                "services": await offer_queries.services_of(business["id"]),
                 "locations": LOCATION_LABELS,
                 "team": team,
                 "performers": {
@@ -356,8 +353,7 @@ class DashboardController(Controller):
         return ServiceForm(categories=choices, team=people, **kwargs)
 
     @get("/services/new", name="dashboard_service_new")
-    async def service_new_page(self, request: Request) -> Template:
-        business = await _business(request)
+    async def service_new_page(self, request: Request, business: BusinessDep) -> Template:
         team = await team_of(business["id"], active_only=True)
         form = await self._service_form(request, team, data={"members": [m.public_id for m in team]})
         return render(
@@ -365,8 +361,9 @@ class DashboardController(Controller):
         )
 
     @post("/services/new")
-    async def service_new_submit(self, request: Request, settings: SettingsDep, clock: ClockDep) -> Response:
-        business = await _business(request)
+    async def service_new_submit(
+        self, request: Request, business: BusinessDep, settings: SettingsDep, clock: ClockDep
+    ) -> Response:
         team = await team_of(business["id"], active_only=True)
         form = await self._service_form(request, team)
         if not form.validate():
@@ -374,7 +371,10 @@ class DashboardController(Controller):
             return render(request, "dashboard/service_form.html", context, status_code=422)
         try:
             await offers.service_create(
-                business["id"], _details(form, team), now=clock.now(), zone=settings.city.zone
+                provider_id=business["id"],
+                details=_details(form, team),
+                now=clock.now(),
+                zone=settings.city.zone,
             )
         except DomainError as error:
             add_domain_error(form, error)
@@ -384,8 +384,9 @@ class DashboardController(Controller):
         return Redirect("/dashboard/services", status_code=303)
 
     @get("/services/{public_id:str}", name="dashboard_service")
-    async def service_page(self, request: Request, public_id: FromPath[str]) -> Template:
-        business = await _business(request)
+    async def service_page(
+        self, request: Request, business: BusinessDep, public_id: FromPath[str]
+    ) -> Template:
         service = await _service(business["id"], public_id)
         team = await team_of(business["id"], active_only=True)
         form = await self._service_form(
@@ -396,8 +397,8 @@ class DashboardController(Controller):
                 "category": service["category"],
                 "description": service["description"],
                 "duration_minutes": service["duration_minutes"],
-                "online_price": _money_text(service["online_price_cents"]),
-                "list_price": _money_text(service["list_price_cents"]),
+                "online_price": amount_text(service["online_price_cents"]),
+                "list_price": amount_text(service["list_price_cents"]),
                 "location": service["location"],
                 "capacity": service["capacity"],
                 "members": [m.public_id for m in team if service["id"] in m.service_ids],
@@ -409,9 +410,13 @@ class DashboardController(Controller):
 
     @post("/services/{public_id:str}")
     async def service_submit(
-        self, request: Request, public_id: FromPath[str], settings: SettingsDep, clock: ClockDep
+        self,
+        request: Request,
+        business: BusinessDep,
+        public_id: FromPath[str],
+        settings: SettingsDep,
+        clock: ClockDep,
     ) -> Response:
-        business = await _business(request)
         service = await _service(business["id"], public_id)
         team = await team_of(business["id"], active_only=True)
         form = await self._service_form(request, team)
@@ -420,7 +425,11 @@ class DashboardController(Controller):
             return render(request, "dashboard/service_form.html", context, status_code=422)
         try:
             await offers.service_update(
-                business["id"], public_id, _details(form, team), now=clock.now(), zone=settings.city.zone
+                provider_id=business["id"],
+                public_id=public_id,
+                details=_details(form, team),
+                now=clock.now(),
+                zone=settings.city.zone,
             )
         except DomainError as error:
             add_domain_error(form, error)
@@ -429,11 +438,12 @@ class DashboardController(Controller):
         return Redirect("/dashboard/services", status_code=303)
 
     @get("/services/{public_id:str}/hours", name="dashboard_service_hours")
-    async def service_hours_page(self, request: Request, public_id: FromPath[str]) -> Template:
-        business = await _business(request)
+    async def service_hours_page(
+        self, request: Request, business: BusinessDep, public_id: FromPath[str]
+    ) -> Template:
         service = await _service(business["id"], public_id)
-        own = await queries.opening_hours(business["id"], service_id=service["id"])
-        form = WeekHoursForm(intervals=own or await queries.opening_hours(business["id"]))
+        own = await catalog_queries.opening_hours(business["id"], service_id=service["id"])
+        form = WeekHoursForm(intervals=own or await catalog_queries.opening_hours(business["id"]))
         return render(
             request,
             "dashboard/service_hours.html",
@@ -442,9 +452,13 @@ class DashboardController(Controller):
 
     @post("/services/{public_id:str}/hours")
     async def service_hours_submit(
-        self, request: Request, public_id: FromPath[str], settings: SettingsDep, clock: ClockDep
+        self,
+        request: Request,
+        business: BusinessDep,
+        public_id: FromPath[str],
+        settings: SettingsDep,
+        clock: ClockDep,
     ) -> Response:
-        business = await _business(request)
         service = await _service(business["id"], public_id)
         form = await bind_form(WeekHoursForm, request)
         follow = (await request.form()).get("follow") == "business"
@@ -452,9 +466,9 @@ class DashboardController(Controller):
             context = {"business": business, "service": service, "form": form, "has_own": True}
             return render(request, "dashboard/service_hours.html", context, status_code=422)
         await offers.service_set_hours(
-            business["id"],
-            public_id,
-            None if follow else form.intervals,
+            provider_id=business["id"],
+            public_id=public_id,
+            intervals=None if follow else form.intervals,
             now=clock.now(),
             zone=settings.city.zone,
         )
@@ -465,17 +479,19 @@ class DashboardController(Controller):
         return Redirect("/dashboard/services", status_code=303)
 
     @get("/services/{public_id:str}/delete", name="dashboard_service_delete")
-    async def service_delete_page(self, request: Request, public_id: FromPath[str]) -> Template:
-        business = await _business(request)
+    async def service_delete_page(
+        self, request: Request, business: BusinessDep, public_id: FromPath[str]
+    ) -> Template:
         service = await _service(business["id"], public_id)
         return render(request, "dashboard/service_delete.html", {"business": business, "service": service})
 
     @post("/services/{public_id:str}/delete")
-    async def service_delete(self, request: Request, public_id: FromPath[str], clock: ClockDep) -> Redirect:
-        business = await _business(request)
+    async def service_delete(
+        self, request: Request, business: BusinessDep, public_id: FromPath[str], clock: ClockDep
+    ) -> Redirect:
         service = await _service(business["id"], public_id)
         try:
-            await offers.service_delete(business["id"], public_id, now=clock.now())
+            await offers.service_delete(provider_id=business["id"], public_id=public_id, now=clock.now())
         except DomainError as error:
             flash(request, f"We kept “{service['name']}”. {error.message}", "error")
         else:
@@ -484,24 +500,43 @@ class DashboardController(Controller):
 
     @post("/services/{public_id:str}/archive")
     async def service_archive(
-        self, request: Request, public_id: FromPath[str], settings: SettingsDep, clock: ClockDep
+        self,
+        request: Request,
+        business: BusinessDep,
+        public_id: FromPath[str],
+        settings: SettingsDep,
+        clock: ClockDep,
     ) -> Redirect:
-        return await self._set_archived(request, public_id, True, settings, clock)
+        return await self._set_archived(request, business, public_id, True, settings, clock)
 
     @post("/services/{public_id:str}/restore")
     async def service_restore(
-        self, request: Request, public_id: FromPath[str], settings: SettingsDep, clock: ClockDep
+        self,
+        request: Request,
+        business: BusinessDep,
+        public_id: FromPath[str],
+        settings: SettingsDep,
+        clock: ClockDep,
     ) -> Redirect:
-        return await self._set_archived(request, public_id, False, settings, clock)
+        return await self._set_archived(request, business, public_id, False, settings, clock)
 
     async def _set_archived(
-        self, request: Request, public_id: str, archived: bool, settings: Settings, clock
+        self,
+        request: Request,
+        business: dict,
+        public_id: str,
+        archived: bool,
+        settings: Settings,
+        clock,
     ) -> Redirect:
-        business = await _business(request)
         service = await _service(business["id"], public_id)
         try:
             await offers.service_set_archived(
-                business["id"], public_id, archived=archived, now=clock.now(), zone=settings.city.zone
+                provider_id=business["id"],
+                public_id=public_id,
+                archived=archived,
+                now=clock.now(),
+                zone=settings.city.zone,
             )
         except DomainError as error:
             flash(request, error.message, "error")

@@ -106,7 +106,7 @@ async def load_demo_bookings(
     redeemed: list[dict] = []
     for days_ago, outcome in HISTORY:
         booked_at = now - timedelta(days=days_ago, hours=rng.randint(1, 10))
-        await slot_services.slots_refresh(provider["id"], now=booked_at, zone=zone)
+        await slot_services.slots_refresh(provider_id=provider["id"], now=booked_at, zone=zone)
         booking = await book(booked_at, nth_free=rng.randint(3, 12))
         if outcome == "redeemed":
             await booking_redeem(
@@ -125,7 +125,7 @@ async def load_demo_bookings(
                 now=booking["ends_at"] + timedelta(hours=2),
             )
         else:
-            await payments.cancel_by_resident(
+            await payments.booking_cancel_paid_by_resident(
                 config=config,
                 resident_id=booking["resident"],
                 public_id=booking["public_id"],
@@ -133,7 +133,7 @@ async def load_demo_bookings(
                 policy=STANDARD_POLICY,
             )
         made += 1
-    await slot_services.slots_refresh(provider["id"], now=now, zone=zone)
+    await slot_services.slots_refresh(provider_id=provider["id"], now=now, zone=zone)
     # The history's unbooked past times were never offered at today's date: tidy them away.
     kept = [
         row["slot"] for row in await Booking.select(Booking.slot).where(Booking.provider == provider["id"])

@@ -19,7 +19,7 @@ from app.analytics.tables import ProviderViewDay
 from app.booking.slot_services import slots_refresh
 from app.catalog.hours import parse_time
 from app.catalog.search import search_document
-from app.catalog.services import provider_refresh_search
+from app.catalog.services import provider_search_refresh
 from app.catalog.tables import (
     Category,
     Neighbourhood,
@@ -119,7 +119,7 @@ class ProviderDraft:
         return f"{template.name} by {self.plan.name}."
 
     def search_text(self) -> str:
-        """What ``provider_refresh_search`` stores for this provider once it is inserted."""
+        """What ``provider_search_refresh`` stores for this provider once it is inserted."""
         category = self.plan.category
         parts = [self.plan.name, self.description, self.home_name]
         for template, _ in self.services:
@@ -214,11 +214,11 @@ async def load_demo_city(settings: Settings, *, now: datetime) -> bool:
             await _insert_team(plan, provider_id, _team_names(plan, solo_names), now)
             if plan.name not in UNVERIFIED_PROVIDERS:
                 await _insert_reviews(plan, provider_id, service_ids, reviewers, rng, now)
-            await provider_refresh_search(provider_id)
+            await provider_search_refresh(provider_id=provider_id)
             provider_ids.append(provider_id)
         await _insert_views(provider_ids, rng, now, settings)
     for provider_id in provider_ids:
-        await slots_refresh(provider_id, now=now, zone=settings.city.zone)
+        await slots_refresh(provider_id=provider_id, now=now, zone=settings.city.zone)
     if await StripeGateway(settings.stripe).reachable():
         admin = await UserAccount.select(UserAccount.id).where(UserAccount.email == ADMIN.email).first()
         await load_demo_bookings(

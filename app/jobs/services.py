@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from app.jobs.tables import DailyJob
 
 
-async def claim_day(name: str, today: date) -> bool:
+async def job_day_claim(*, name: str, today: date) -> bool:
     """True for exactly one caller per job and city day (a conditional update decides races)."""
     await DailyJob.insert(DailyJob(name=name, last_run_day=today - timedelta(days=1))).on_conflict(
         action="DO NOTHING"

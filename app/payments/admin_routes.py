@@ -15,8 +15,7 @@ from litestar.response import Redirect, Template
 from app.accounts.guards import requires_role
 from app.accounts.identity import Role
 from app.booking import queries as booking_queries
-from app.booking.routes import PRIVATE
-from app.catalog.tables import Provider
+from app.catalog.queries import provider_id_by_slug
 from app.payments import services as payment_services
 from app.payments.forms import RefundForm
 from app.payments.pages import PaymentsDep
@@ -31,6 +30,7 @@ from app.web.flash import flash
 from app.web.forms import add_domain_error, bind_form
 from app.web.htmx import render
 from app.web.params import whole_number
+from app.web.route_options import PRIVATE
 
 CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PAYOUT_MONTHS = 120  # the months of payouts one can look back on: ten years
@@ -148,12 +148,12 @@ class MoneyAdminController(Controller):
         """/admin/payouts/<provider's web address>.csv: every booking behind one provider's payout."""
         slug = file_name.removesuffix(".csv")
         wanted = file_name.endswith(".csv") and is_slug(slug)
-        provider = await Provider.select(Provider.id).where(Provider.slug == slug).first() if wanted else None
-        if provider is None:
+        provider_id = await provider_id_by_slug(slug) if wanted else None
+        if provider_id is None:
             raise PageMissing("There is no provider at that web address.")
         zone, locale = settings.city.zone, settings.city.locale
         chosen = _month(month, city_today(clock.now(), zone))
-        lines = await released_between(*month_bounds(chosen, zone), provider_id=provider["id"])
+        lines = await released_between(*month_bounds(chosen, zone), provider_id=provider_id)
         table = [
             [
                 "booking",

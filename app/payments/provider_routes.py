@@ -9,13 +9,12 @@ from litestar.response import Template
 
 from app.accounts.guards import requires_role
 from app.accounts.identity import Role
-from app.booking.routes import PRIVATE
-from app.dashboard.queries import business_of
+from app.catalog.pages import BusinessDep
 from app.payments.queries import month_bounds, months_before, provider_earnings
 from app.shared.citytime import city_today
 from app.web.context import ClockDep, SettingsDep
-from app.web.exceptions import PageMissing
 from app.web.htmx import render
+from app.web.route_options import PRIVATE
 
 MONTHS_SHOWN = 12
 
@@ -25,10 +24,9 @@ class EarningsController(Controller):
     guards = [requires_role(Role.provider)]
 
     @get("/", name="dashboard_earnings")
-    async def earnings(self, request: Request, settings: SettingsDep, clock: ClockDep) -> Template:
-        business = await business_of(request.scope["user"].id)
-        if business is None:
-            raise PageMissing("This account has no business profile.")
+    async def earnings(
+        self, request: Request, business: BusinessDep, settings: SettingsDep, clock: ClockDep
+    ) -> Template:
         zone = settings.city.zone
         this_month = city_today(clock.now(), zone).replace(day=1)
         since, _ = month_bounds(months_before(this_month, MONTHS_SHOWN - 1), zone)

@@ -9,7 +9,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from app.accounts.guards import requires_login
-from app.booking.routes import PRIVATE, own_booking, render_booking_page
+from app.booking.pages import own_booking, render_booking_page
 from app.booking.state import Status
 from app.payments import services as payment_services
 from app.payments.gateway import GatewayUnavailable, InvalidWebhook
@@ -19,7 +19,7 @@ from app.shared.errors import DomainError
 from app.web.context import ClockDep
 from app.web.flash import flash
 from app.web.htmx import wants_fragment
-from app.web.route_options import STATELESS_ROUTE_OPT
+from app.web.route_options import PRIVATE, STATELESS_ROUTE_OPT
 
 logger = logging.getLogger("cityloop.payments")
 

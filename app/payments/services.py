@@ -42,9 +42,9 @@ from app.payments.rules import (
     status_from_intent,
 )
 from app.payments.tables import Payment, Refund, StripeEvent
-from app.settings import Settings
+from app.settings import CitySettings, Settings
 from app.shared.errors import ConflictError, DomainError, NotFoundError
-from app.shared.money import format_money, percent_of
+from app.shared.money import percent_of
 
 logger = logging.getLogger("cityloop.payments")
 
@@ -79,8 +79,7 @@ class PaymentConfig:
     """What payment services need from the site's settings."""
 
     gateway: StripeGateway
-    currency: str
-    locale: str
+    city: CitySettings
     commission_basis_points: int
     rng: random.Random | None = None  # redemption codes; seeded in tests
 
@@ -88,13 +87,16 @@ class PaymentConfig:
     def from_settings(cls, settings: Settings) -> PaymentConfig:
         return cls(
             gateway=StripeGateway(settings.stripe),
-            currency=settings.city.currency,
-            locale=settings.city.locale,
+            city=settings.city,
             commission_basis_points=settings.commission_basis_points,
         )
 
+    @property
+    def currency(self) -> str:
+        return self.city.currency
+
     def money(self, cents: int) -> str:
-        return format_money(cents, self.currency, self.locale)
+        return self.city.money(cents)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +110,7 @@ class PaymentOutcome:
 # --- paying -----------------------------------------------------------------------------------
 
 
-async def card_setup_secret(*, config: PaymentConfig, booking_public_id: str) -> str:
+async def card_setup_start(*, config: PaymentConfig, booking_public_id: str) -> str:
     try:
         return await config.gateway.card_setup_secret(booking_public_id)
     except (GatewayUnavailable, GatewayRefused) as error:
@@ -155,16 +157,16 @@ async def payment_submit(
     try:
         intent = await gateway.confirm_intent(intent.id, idempotency_key=f"{_intent_key(payment)}-confirm")
     except CardDeclined as declined:
-        outcome = await payment_settle(await _fetch_or(intent, gateway), config=config, now=now)
+        outcome = await payment_settle(intent=await _fetch_or(intent, gateway), config=config, now=now)
         raise DomainError(
             declined.message or (outcome.message if outcome else DECLINED_FALLBACK)
         ) from declined
     except GatewayUnavailable as error:
         raise DomainError(PAYMENT_UNKNOWN) from error  # the reconciler will find out
     except GatewayRefused as error:
-        await payment_settle(await _fetch_or(intent, gateway), config=config, now=now)
+        await payment_settle(intent=await _fetch_or(intent, gateway), config=config, now=now)
         raise DomainError(DECLINED_FALLBACK) from error
-    outcome = await payment_settle(intent, config=config, now=now)
+    outcome = await payment_settle(intent=intent, config=config, now=now)
     assert outcome is not None  # the payment is ours: we just recorded it
     if outcome.status is PaymentStatus.failed:
         raise DomainError(outcome.message or DECLINED_FALLBACK)
@@ -326,7 +328,7 @@ async def _attempt_resolve(
         paying_again=paying_again,
     ):
         intent, failure = await _intent_cancel(config.gateway, intent.id), PAYMENT_INTERRUPTED
-    return await payment_settle(intent, config=config, now=now, failure=failure)
+    return await payment_settle(intent=intent, config=config, now=now, failure=failure)
 
 
 async def _attempt_close_unrecorded(config: PaymentConfig, payment: dict, now: datetime) -> None:
@@ -394,7 +396,7 @@ async def payment_refresh(*, config: PaymentConfig, booking_id: int, now: dateti
 
 
 async def payment_settle(
-    intent: Intent, *, config: PaymentConfig, now: datetime, failure: str = DECLINED_FALLBACK
+    *, intent: Intent, config: PaymentConfig, now: datetime, failure: str = DECLINED_FALLBACK
 ) -> PaymentOutcome | None:
     """Record what Stripe says about one PaymentIntent; idempotent. None if it isn't ours.
     ``failure`` is what a failed payment says when Stripe gives no reason."""
@@ -675,7 +677,7 @@ async def _refund_result(refund_id: int, sent: StripeRefund | None, now: datetim
 # --- cancellations that refund ----------------------------------------------------------------
 
 
-async def cancel_by_resident(
+async def booking_cancel_paid_by_resident(
     *, config: PaymentConfig, resident_id: int, public_id: str, now: datetime, policy: CancellationPolicy
 ) -> int:
     """Cancel and refund what the policy gives back, in one transaction; returns the percent."""
@@ -690,7 +692,7 @@ async def cancel_by_resident(
     return percent
 
 
-async def cancel_by_provider(
+async def booking_cancel_paid_by_provider(
     *, config: PaymentConfig, provider_id: int, public_id: str, reason: str, now: datetime
 ) -> None:
     async with database.transaction():
@@ -722,7 +724,7 @@ async def member_bookings_cancel(
                     resident_id=booking["resident"], public_id=booking["public_id"], now=now
                 )
                 continue
-            await cancel_by_provider(
+            await booking_cancel_paid_by_provider(
                 config=config, provider_id=provider_id, public_id=booking["public_id"], reason=reason, now=now
             )
             cancelled += 1
@@ -731,7 +733,7 @@ async def member_bookings_cancel(
     return cancelled
 
 
-async def close_day(*, config: PaymentConfig, now: datetime, **day) -> int:
+async def day_close_with_refunds(*, config: PaymentConfig, now: datetime, **day) -> int:
     """Close a day (see booking.services.day_set_closed); cancelled bookings are refunded in full."""
     refund_ids: list[int] = []
     async with database.transaction():
@@ -759,7 +761,7 @@ async def webhook_receive(
         except GatewayRefused:
             intent = None  # not a PaymentIntent this account knows
         if intent is not None:
-            await payment_settle(intent, config=config, now=now)
+            await payment_settle(intent=intent, config=config, now=now)
     await StripeEvent.insert(
         StripeEvent(event_id=event.id, event_type=event.type, received_at=now)
     ).on_conflict(action="DO NOTHING")

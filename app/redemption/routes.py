@@ -10,8 +10,7 @@ from litestar.response import Redirect, Template
 
 from app.accounts.guards import requires_role
 from app.accounts.identity import Role
-from app.booking.routes import PRIVATE
-from app.dashboard.queries import business_of
+from app.catalog.pages import BusinessDep
 from app.redemption import services as redemption
 from app.redemption.forms import RedeemForm
 from app.shared.errors import DomainError, TooManyAttemptsError
@@ -20,13 +19,7 @@ from app.web.exceptions import PageMissing
 from app.web.flash import flash
 from app.web.forms import add_domain_error, bind_form
 from app.web.htmx import render
-
-
-async def _business(request: Request) -> dict:
-    business = await business_of(request.scope["user"].id)
-    if business is None:
-        raise PageMissing("This account has no business profile.")
-    return business
+from app.web.route_options import PRIVATE
 
 
 class RedeemController(Controller):
@@ -44,14 +37,15 @@ class RedeemController(Controller):
 
     @get("/redeem", name="dashboard_redeem")
     async def redeem_page(
-        self, request: Request, code: Annotated[str | None, QueryParameter(name="code")] = None
+        self,
+        request: Request,
+        business: BusinessDep,
+        code: Annotated[str | None, QueryParameter(name="code")] = None,
     ) -> Template:
-        business = await _business(request)
         # A QR scanned with the phone's own camera opens this page with the code filled in.
         return self._page(request, business, RedeemForm(data={"code": (code or "")[:300]}))
 
-    async def _attempt(self, request: Request, settings, clock, action) -> Response:
-        business = await _business(request)
+    async def _attempt(self, request: Request, business: dict, settings, clock, action) -> Response:
         form = await bind_form(RedeemForm, request)
         if not form.validate():
             return self._page(request, business, form, status_code=422)
@@ -76,21 +70,26 @@ class RedeemController(Controller):
         return self._page(request, business, form, found=found) if action is redemption.code_lookup else found
 
     @post("/redeem")
-    async def check_code(self, request: Request, settings: SettingsDep, clock: ClockDep) -> Response:
+    async def check_code(
+        self, request: Request, business: BusinessDep, settings: SettingsDep, clock: ClockDep
+    ) -> Response:
         """Step one: show whose booking the code is, so the provider confirms the right visit."""
-        return await self._attempt(request, settings, clock, redemption.code_lookup)
+        return await self._attempt(request, business, settings, clock, redemption.code_lookup)
 
     @post("/redeem/confirm")
-    async def confirm(self, request: Request, settings: SettingsDep, clock: ClockDep) -> Response:
-        result = await self._attempt(request, settings, clock, redemption.booking_redeem)
+    async def confirm(
+        self, request: Request, business: BusinessDep, settings: SettingsDep, clock: ClockDep
+    ) -> Response:
+        result = await self._attempt(request, business, settings, clock, redemption.booking_redeem)
         if not isinstance(result, redemption.Redeemable):
             return result
         flash(request, f"Redeemed: {result.service} for {result.customer}. The payment is released to you.")
         return Redirect(f"/dashboard/bookings/{result.public_id}", status_code=303)
 
     @post("/bookings/{public_id:str}/undo-redeem")
-    async def undo(self, request: Request, public_id: FromPath[str], clock: ClockDep) -> Redirect:
-        business = await _business(request)
+    async def undo(
+        self, request: Request, business: BusinessDep, public_id: FromPath[str], clock: ClockDep
+    ) -> Redirect:
         try:
             await redemption.booking_redeem_undo(
                 provider_id=business["id"],

@@ -7,7 +7,6 @@ from litestar.response import Redirect
 
 from app.accounts.guards import requires_role
 from app.accounts.identity import Role
-from app.booking.routes import PRIVATE
 from app.reviews import services
 from app.reviews.forms import ReasonForm
 from app.reviews.queries import moderation_queue, queued_review, recent_decisions
@@ -17,8 +16,9 @@ from app.web.context import ClockDep
 from app.web.exceptions import PageMissing
 from app.web.flash import flash
 from app.web.forms import FormInput, add_domain_error
-from app.web.htmx import render, wants_fragment
+from app.web.htmx import render, swap_or_redirect, wants_fragment
 from app.web.params import PathId, id_from
+from app.web.route_options import PRIVATE
 
 DONE = {
     Decision.approve: "Approved: the review is published and counts in the rating.",
@@ -87,26 +87,27 @@ class ModerationController(Controller):
         form: ReasonForm | None = None,
         status_code: int = 200,
     ) -> Response:
-        if not wants_fragment(request):
-            if form is not None:
-                return await self._page(request, failed={review_id: form}, status_code=status_code)
-            flash(request, outcome)
-            return Redirect("/admin/reviews", status_code=303)
-        review = await queued_review(review_id)
-        if review is None:
-            raise PageMissing("That review doesn't exist any more.")
-        return render(
-            request,
-            "admin/_review_row.html",
-            {
-                "review": review,
-                "form": form or _reject_form(review_id),
-                "outcome": outcome,
-                "decided": bool(outcome),
-            },
-            status_code=status_code,
-            headers=PRIVATE,
-        )
+        if form is not None and not wants_fragment(request):
+            return await self._page(request, failed={review_id: form}, status_code=status_code)
+
+        async def row() -> Response:
+            review = await queued_review(review_id)
+            if review is None:
+                raise PageMissing("That review doesn't exist any more.")
+            return render(
+                request,
+                "admin/_review_row.html",
+                {
+                    "review": review,
+                    "form": form or _reject_form(review_id),
+                    "outcome": outcome,
+                    "decided": bool(outcome),
+                },
+                status_code=status_code,
+                headers=PRIVATE,
+            )
+
+        return await swap_or_redirect(request, row, to="/admin/reviews", notice=outcome)
 
     @post("/{review_id:int}/approve")
     async def approve(self, request: Request, review_id: PathId, clock: ClockDep) -> Response:

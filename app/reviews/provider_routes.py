@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from litestar import Controller, Request, Response, get, post
-from litestar.response import Redirect
 
 from app.accounts.guards import requires_role
 from app.accounts.identity import Role
-from app.booking.routes import PRIVATE
-from app.dashboard.queries import business_of
+from app.catalog.pages import BusinessDep
 from app.reviews import services
 from app.reviews.forms import ReasonForm, ReplyForm
 from app.reviews.queries import provider_published_reviews, provider_review
@@ -16,21 +14,14 @@ from app.shared.errors import DomainError
 from app.shared.paging import page_number
 from app.web.context import ClockDep
 from app.web.exceptions import PageMissing
-from app.web.flash import flash
 from app.web.forms import add_domain_error, bind_form
-from app.web.htmx import render, wants_fragment
+from app.web.htmx import render, swap_or_redirect, wants_fragment
 from app.web.params import PathId
+from app.web.route_options import PRIVATE
 
 REPLIED = "Your reply is published under the review."
 REPLY_SAVED = "Your reply is updated."
 REPORTED = "Thanks. A moderator will look at this review and decide whether it stays."
-
-
-async def _business(request: Request) -> dict:
-    business = await business_of(request.scope["user"].id)
-    if business is None:
-        raise PageMissing("This account has no business profile.")
-    return business
 
 
 def _forms(review, failed: dict) -> dict:
@@ -46,8 +37,7 @@ class ProviderReviewsController(Controller):
     guards = [requires_role(Role.provider)]
 
     @get("/", name="dashboard_reviews")
-    async def reviews(self, request: Request) -> Response:
-        business = await _business(request)
+    async def reviews(self, request: Request, business: BusinessDep) -> Response:
         page = page_number(request.query_params.get("page"))
         return await self._page(request, business, page)
 
@@ -59,7 +49,7 @@ class ProviderReviewsController(Controller):
             {
                 "business": business,
                 "listing": listing,
-                "forms": {review.id: _forms(review, failed or {}) for review in listing.reviews},
+                "forms": {review.id: _forms(review, failed or {}) for review in listing.items},
             },
             status_code=status_code,
             headers=PRIVATE,
@@ -76,7 +66,10 @@ class ProviderReviewsController(Controller):
         status_code=200,
     ) -> Response:
         """htmx: the review's row again; otherwise back to the list (or the list with the errors)."""
-        if wants_fragment(request):
+        if failed and not wants_fragment(request):
+            return await self._page(request, business, failed=failed, status_code=status_code)
+
+        async def row() -> Response:
             review = await provider_review(review_id, business["id"])
             if review is None:
                 raise PageMissing("That review isn't published any more.")
@@ -92,16 +85,15 @@ class ProviderReviewsController(Controller):
                 status_code=status_code,
                 headers=PRIVATE,
             )
-        if failed:
-            return await self._page(request, business, failed=failed, status_code=status_code)
-        flash(request, notice)
-        return Redirect(f"/dashboard/reviews#review-{review_id}", status_code=303)
+
+        return await swap_or_redirect(
+            request, row, to=f"/dashboard/reviews#review-{review_id}", notice=notice
+        )
 
     async def _submit(
-        self, request: Request, review_id: int, kind: str, form, write, notice: str
+        self, request: Request, business: dict, review_id: int, kind: str, form, write, notice: str
     ) -> Response:
         """Validate the row's form, call ``write(business, form)``; the row (or list) answers either way."""
-        business = await _business(request)
         status_code = 422
         if form.validate():
             try:
@@ -115,11 +107,14 @@ class ProviderReviewsController(Controller):
             request, business, review_id, failed={review_id: (kind, form)}, status_code=status_code
         )
 
-    async def _reply(self, request: Request, review_id: int, now, *, editing: bool) -> Response:
+    async def _reply(
+        self, request: Request, business: dict, review_id: int, now, *, editing: bool
+    ) -> Response:
         form = await bind_form(ReplyForm, request, prefix=f"reply-{review_id}-")
         write = services.reply_edit if editing else services.reply_create
         return await self._submit(
             request,
+            business,
             review_id,
             "reply",
             form,
@@ -130,18 +125,25 @@ class ProviderReviewsController(Controller):
         )
 
     @post("/{review_id:int}/reply")
-    async def reply(self, request: Request, review_id: PathId, clock: ClockDep) -> Response:
-        return await self._reply(request, review_id, clock.now(), editing=False)
+    async def reply(
+        self, request: Request, business: BusinessDep, review_id: PathId, clock: ClockDep
+    ) -> Response:
+        return await self._reply(request, business, review_id, clock.now(), editing=False)
 
     @post("/{review_id:int}/reply/edit")
-    async def reply_edit(self, request: Request, review_id: PathId, clock: ClockDep) -> Response:
-        return await self._reply(request, review_id, clock.now(), editing=True)
+    async def reply_edit(
+        self, request: Request, business: BusinessDep, review_id: PathId, clock: ClockDep
+    ) -> Response:
+        return await self._reply(request, business, review_id, clock.now(), editing=True)
 
     @post("/{review_id:int}/report")
-    async def report(self, request: Request, review_id: PathId, clock: ClockDep) -> Response:
+    async def report(
+        self, request: Request, business: BusinessDep, review_id: PathId, clock: ClockDep
+    ) -> Response:
         form = await bind_form(ReasonForm, request, prefix=f"report-{review_id}-")
         return await self._submit(
             request,
+            business,
             review_id,
             "report",
             form,

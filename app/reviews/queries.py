@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from app.catalog.queries import Photo, review_photos
+from app.catalog.queries import Photo
 from app.reviews.rules import ModerationReason, ReviewStatus, author_may_edit
-from app.reviews.tables import ModerationDecision, Review, ReviewReport
+from app.reviews.tables import ModerationDecision, Review, ReviewPhoto, ReviewReport
+from app.shared.paging import Page, PageWindow
 
 PROVIDER_PAGE_SIZE = 20
 QUEUE_SIZE = 50
@@ -88,13 +89,6 @@ class ProviderReview:
     photos: list[Photo]
 
 
-@dataclass(frozen=True, slots=True)
-class ProviderReviews:
-    reviews: list[ProviderReview]
-    page: int
-    has_next: bool
-
-
 _PROVIDER_COLUMNS = (
     Review.id,
     Review.stars,
@@ -107,21 +101,19 @@ _PROVIDER_COLUMNS = (
 )
 
 
-async def provider_published_reviews(provider_id: int, *, page: int) -> ProviderReviews:
+async def provider_published_reviews(provider_id: int, *, page: int) -> Page[ProviderReview]:
     """The provider's published reviews, newest first, with their replies and open reports."""
+    window = PageWindow(page, PROVIDER_PAGE_SIZE)
     rows = (
         await Review.select(*_PROVIDER_COLUMNS)
         .where(Review.provider == provider_id, Review.status == ReviewStatus.approved.value)
         .order_by(Review.created_at, ascending=False)
         .order_by(Review.id, ascending=False)
-        .limit(PROVIDER_PAGE_SIZE + 1)
-        .offset((page - 1) * PROVIDER_PAGE_SIZE)
+        .limit(window.limit)
+        .offset(window.offset)
     )
-    return ProviderReviews(
-        reviews=await _provider_reviews(rows[:PROVIDER_PAGE_SIZE]),
-        page=page,
-        has_next=len(rows) > PROVIDER_PAGE_SIZE,
-    )
+    reviews = await _provider_reviews(list(window.shown(rows)))
+    return Page(items=reviews, page=window.number, has_next=window.has_next(rows))
 
 
 async def provider_review(review_id: int, provider_id: int) -> ProviderReview | None:
@@ -330,3 +322,22 @@ async def recent_decisions(*, limit: int = 20) -> list[DecisionView]:
         )
         for r in rows
     ]
+
+
+async def review_photos(review_ids: list[int]) -> dict[int, list[Photo]]:
+    """The photos of these reviews, in the author's order, by review id (one query)."""
+    if not review_ids:
+        return {}
+    rows = (
+        await ReviewPhoto.select(
+            ReviewPhoto.review, ReviewPhoto.image_key, ReviewPhoto.width, ReviewPhoto.height
+        )
+        .where(ReviewPhoto.review.is_in(review_ids))
+        .order_by(ReviewPhoto.position)
+    )
+    photos: dict[int, list[Photo]] = {}
+    for row in rows:
+        photos.setdefault(row["review"], []).append(
+            Photo(row["image_key"], row["width"], row["height"], "Photo from a customer's review")
+        )
+    return photos

@@ -7,8 +7,8 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from app.accounts.guards import requires_login
+from app.booking.pages import own_booking
 from app.booking.queries import BookingView
-from app.booking.routes import PRIVATE, own_booking
 from app.booking.state import Status
 from app.media.storage import MediaStore
 from app.media.uploads import MAX_UPLOAD_BYTES
@@ -21,6 +21,7 @@ from app.web.context import ClockDep, SettingsDep
 from app.web.flash import flash
 from app.web.forms import FormInput, add_domain_error
 from app.web.htmx import render
+from app.web.route_options import PRIVATE
 from app.web.uploads import posted_files, store_uploads
 
 REVIEW_BODY_LIMIT = PHOTO_LIMIT * MAX_UPLOAD_BYTES + 1024 * 1024

@@ -77,3 +77,8 @@ def format_money(cents: int, currency: str, locale: str) -> str:
     if cents % 100 == 0:
         return _whole_amount_pattern(locale).apply(amount, locale, currency=currency, currency_digits=False)
     return format_currency(amount, currency, locale=locale)
+
+
+def amount_text(cents: int) -> str:
+    """An amount as a person types it into a form field again: "30", "30.50" (no currency)."""
+    return f"{cents // 100}" if cents % 100 == 0 else f"{cents / 100:.2f}"

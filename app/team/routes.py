@@ -11,9 +11,11 @@ from app.accounts.identity import Role
 from app.booking import queries as booking_queries
 from app.booking import services as booking
 from app.booking.forms import TimeOffForm
+from app.booking.offer_queries import services_of
 from app.catalog.forms import WeekHoursForm
 from app.catalog.hours import weekly_summary
-from app.dashboard.queries import business_of, opening_hours, services_of
+from app.catalog.pages import BusinessDep
+from app.catalog.queries import opening_hours
 from app.media.storage import MediaStore
 from app.media.uploads import MAX_UPLOAD_BYTES
 from app.payments import services as payment_services
@@ -35,13 +37,6 @@ from app.web.uploads import posted_files, store_uploads
 PHOTO_BODY_LIMIT = MAX_UPLOAD_BYTES + 1024 * 1024
 NO_MEMBER_HOURS = "Give at least one time range, or let them follow the business hours."
 LEFT_REASON = "The person booked for this visit can no longer come. Sorry for the change of plans."
-
-
-async def _business(request: Request) -> dict:
-    business = await business_of(request.scope["user"].id)
-    if business is None:
-        raise PageMissing("This account has no business profile.")
-    return business
 
 
 async def _member(business: dict, public_id: str) -> MemberView:
@@ -68,8 +63,7 @@ class TeamController(Controller):
     guards = [requires_role(Role.provider)]
 
     @get("/", name="dashboard_team")
-    async def team_page(self, request: Request, clock: ClockDep) -> Template:
-        business = await _business(request)
+    async def team_page(self, request: Request, business: BusinessDep, clock: ClockDep) -> Template:
         members = await team_of(business["id"])
         services = {s["id"]: s["name"] for s in await services_of(business["id"]) if not s["is_archived"]}
         return render(
@@ -88,8 +82,7 @@ class TeamController(Controller):
     # --- joining -------------------------------------------------------------------------------
 
     @get("/new", name="dashboard_team_new")
-    async def new_page(self, request: Request) -> Template:
-        business = await _business(request)
+    async def new_page(self, request: Request, business: BusinessDep) -> Template:
         services = await _service_choices(business)
         form = MemberForm(services=services, data={"services": [service_id for service_id, _ in services]})
         return render(
@@ -97,8 +90,9 @@ class TeamController(Controller):
         )
 
     @post("/new", request_max_body_size=PHOTO_BODY_LIMIT)
-    async def new_submit(self, request: Request, settings: SettingsDep, clock: ClockDep) -> Response:
-        business = await _business(request)
+    async def new_submit(
+        self, request: Request, business: BusinessDep, settings: SettingsDep, clock: ClockDep
+    ) -> Response:
         form = await bind_form(MemberForm, request, services=await _service_choices(business))
         context = {"business": business, "form": form, "photo_errors": []}
         if not form.validate():
@@ -167,17 +161,25 @@ class TeamController(Controller):
 
     @get("/{public_id:str}", name="dashboard_team_member")
     async def member_page(
-        self, request: Request, public_id: FromPath[str], settings: SettingsDep, clock: ClockDep
+        self,
+        request: Request,
+        business: BusinessDep,
+        public_id: FromPath[str],
+        settings: SettingsDep,
+        clock: ClockDep,
     ) -> Template:
-        business = await _business(request)
         member = await _member(business, public_id)
         return await self._member_page(request, business, member, settings, clock)
 
     @post("/{public_id:str}")
     async def member_submit(
-        self, request: Request, public_id: FromPath[str], settings: SettingsDep, clock: ClockDep
+        self,
+        request: Request,
+        business: BusinessDep,
+        public_id: FromPath[str],
+        settings: SettingsDep,
+        clock: ClockDep,
     ) -> Response:
-        business = await _business(request)
         member = await _member(business, public_id)
         form = await bind_form(MemberForm, request, services=await _service_choices(business))
         if form.validate():
@@ -199,9 +201,13 @@ class TeamController(Controller):
 
     @post("/{public_id:str}/photo", request_max_body_size=PHOTO_BODY_LIMIT)
     async def photo_submit(
-        self, request: Request, public_id: FromPath[str], settings: SettingsDep, clock: ClockDep
+        self,
+        request: Request,
+        business: BusinessDep,
+        public_id: FromPath[str],
+        settings: SettingsDep,
+        clock: ClockDep,
     ) -> Response:
-        business = await _business(request)
         member = await _member(business, public_id)
         stored, errors = await _stored_photo(request, settings)
         if not stored and not errors:
@@ -221,9 +227,8 @@ class TeamController(Controller):
 
     @post("/{public_id:str}/photo/delete")
     async def photo_delete(
-        self, request: Request, public_id: FromPath[str], settings: SettingsDep
+        self, request: Request, business: BusinessDep, public_id: FromPath[str], settings: SettingsDep
     ) -> Redirect:
-        business = await _business(request)
         member = await _member(business, public_id)
         await team.team_member_set_photo(
             provider_id=business["id"],
@@ -236,9 +241,13 @@ class TeamController(Controller):
 
     @post("/{public_id:str}/hours")
     async def hours_submit(
-        self, request: Request, public_id: FromPath[str], settings: SettingsDep, clock: ClockDep
+        self,
+        request: Request,
+        business: BusinessDep,
+        public_id: FromPath[str],
+        settings: SettingsDep,
+        clock: ClockDep,
     ) -> Response:
-        business = await _business(request)
         member = await _member(business, public_id)
         hours_form = await bind_form(WeekHoursForm, request)
         follow = (await request.form()).get("follow") == "business"
@@ -261,9 +270,13 @@ class TeamController(Controller):
 
     @post("/{public_id:str}/time-off")
     async def time_off_submit(
-        self, request: Request, public_id: FromPath[str], settings: SettingsDep, clock: ClockDep
+        self,
+        request: Request,
+        business: BusinessDep,
+        public_id: FromPath[str],
+        settings: SettingsDep,
+        clock: ClockDep,
     ) -> Response:
-        business = await _business(request)
         member = await _member(business, public_id)
         today = city_today(clock.now(), settings.city.zone)
         time_off_form = await bind_form(TimeOffForm, request, today=today)
@@ -287,12 +300,12 @@ class TeamController(Controller):
     async def time_off_delete(
         self,
         request: Request,
+        business: BusinessDep,
         public_id: FromPath[str],
         time_off_id: PathId,
         settings: SettingsDep,
         clock: ClockDep,
     ) -> Redirect:
-        business = await _business(request)
         member = await _member(business, public_id)
         await booking.time_off_remove(
             provider_id=business["id"], time_off_id=time_off_id, now=clock.now(), zone=settings.city.zone
@@ -327,8 +340,9 @@ class TeamController(Controller):
         )
 
     @get("/{public_id:str}/leave", name="dashboard_team_leave")
-    async def leave_page(self, request: Request, public_id: FromPath[str], clock: ClockDep) -> Template:
-        business = await _business(request)
+    async def leave_page(
+        self, request: Request, business: BusinessDep, public_id: FromPath[str], clock: ClockDep
+    ) -> Template:
         member = await _member(business, public_id)
         return await self._leave_page(request, business, member, clock)
 
@@ -336,13 +350,13 @@ class TeamController(Controller):
     async def leave_submit(
         self,
         request: Request,
+        business: BusinessDep,
         public_id: FromPath[str],
         settings: SettingsDep,
         clock: ClockDep,
         payments: PaymentsDep,
     ) -> Response:
         """Take someone off the schedule, first giving away or cancelling their upcoming bookings."""
-        business = await _business(request)
         member = await _member(business, public_id)
         now = clock.now()
         upcoming = await booking_queries.member_upcoming_bookings(member.id, now=now)
@@ -397,9 +411,13 @@ class TeamController(Controller):
 
     @post("/{public_id:str}/return")
     async def return_submit(
-        self, request: Request, public_id: FromPath[str], settings: SettingsDep, clock: ClockDep
+        self,
+        request: Request,
+        business: BusinessDep,
+        public_id: FromPath[str],
+        settings: SettingsDep,
+        clock: ClockDep,
     ) -> Redirect:
-        business = await _business(request)
         member = await _member(business, public_id)
         await team.team_member_set_active(
             provider_id=business["id"],

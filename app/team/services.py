@@ -92,7 +92,7 @@ async def team_member_create(
         await TeamMemberService.insert(
             *(TeamMemberService(member=rows[0]["id"], service=service_id) for service_id in services)
         )
-        await slots_refresh(provider_id, now=now, zone=zone)
+        await slots_refresh(provider_id=provider_id, now=now, zone=zone)
     return public_id
 
 
@@ -112,7 +112,7 @@ async def team_member_update(
         await TeamMemberService.insert(
             *(TeamMemberService(member=member["id"], service=service_id) for service_id in services)
         )
-        await slots_refresh(provider_id, now=now, zone=zone)
+        await slots_refresh(provider_id=provider_id, now=now, zone=zone)
 
 
 async def team_member_set_photo(
@@ -147,7 +147,7 @@ async def team_member_set_hours(
                     for i in intervals
                 )
             )
-        await slots_refresh(provider_id, now=now, zone=zone)
+        await slots_refresh(provider_id=provider_id, now=now, zone=zone)
 
 
 async def team_member_set_active(
@@ -185,4 +185,4 @@ async def team_member_set_active(
             if upcoming:
                 raise ConflictError(HAS_UPCOMING.format(name=member["name"], count=upcoming))
         await TeamMember.update({TeamMember.is_active: active}).where(TeamMember.id == member["id"])
-        await slots_refresh(provider_id, now=now, zone=zone)
+        await slots_refresh(provider_id=provider_id, now=now, zone=zone)

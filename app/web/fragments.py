@@ -62,5 +62,10 @@ def render_fragment(request: Request, template: str, context: dict[str, Any]) ->
     return request.app.template_engine.get_template(template).render(**context)
 
 
-def fragments(request: Request) -> FragmentCache:
-    return request.app.state.fragments
+async def shared_fragment(
+    request: Request, render: Callable[[], Awaitable[Rendered]], *, now: datetime, key: str | None = None
+) -> Rendered:
+    """What every visitor of this URL gets alike, reused until the database changes; ``key``
+    names what the rendering depends on when that is less than the whole path and query."""
+    key = key if key is not None else f"{request.url.path}?{request.url.query}"
+    return await request.app.state.fragments.get_or_render(key, render, now=now)

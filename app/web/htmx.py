@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from litestar import Request
-from litestar.response import Template
+from litestar import MediaType, Request, Response
+from litestar.response import Redirect, Template
+
+from app.web.flash import flash
 
 
 def wants_fragment(request: Request) -> bool:
@@ -16,6 +19,11 @@ def wants_fragment(request: Request) -> bool:
         and headers.get("hx-boosted") is None
         and headers.get("hx-history-restore-request") is None
     )
+
+
+def fragment_response(html: str, *, headers: dict[str, str] | None = None) -> Response:
+    """An already rendered fragment as an htmx swap's answer."""
+    return Response(html, media_type=MediaType.HTML, headers={"vary": "HX-Request", **(headers or {})})
 
 
 def render(
@@ -33,3 +41,19 @@ def render(
         all_headers["vary"] = "HX-Request"
     name = fragment if fragment is not None and wants_fragment(request) else page
     return Template(template_name=name, context=context, status_code=status_code, headers=all_headers)
+
+
+async def swap_or_redirect(
+    request: Request,
+    fragment: Callable[[], Awaitable[Response]],
+    *,
+    to: str,
+    notice: str | None = None,
+) -> Response:
+    """After a change: an htmx swap gets ``fragment()``; a plain form's post gets ``notice`` shown
+    on the next page and a 303 to ``to``, so reloading that page doesn't post again."""
+    if wants_fragment(request):
+        return await fragment()
+    if notice:
+        flash(request, notice)
+    return Redirect(to, status_code=303)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
-from functools import partial
 
 from jinja2 import StrictUndefined, Undefined, pass_context
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -13,7 +12,6 @@ from litestar.template.config import TemplateConfig
 from app.media.storage import image_src, image_srcset, portrait_src
 from app.settings import PROJECT_ROOT, Settings
 from app.shared.citytime import format_city_date, format_city_time, format_duration
-from app.shared.money import format_money
 from app.web.flash import pop_flashes
 from app.web.static import StaticAssets
 
@@ -67,7 +65,7 @@ def template_config(
             **domain_globals,
         )
         env.filters.update(
-            money=partial(format_money, currency=city.currency, locale=city.locale),
+            money=city.money,
             city_time=city_time,
             city_date=city_date,
             duration=format_duration,

@@ -127,7 +127,7 @@ async def test_two_hundred_residents_on_two_servers_across_four_services_get_one
     services = await Service.select().where(Service.provider == provider).order_by(Service.position)
     for service, minutes in zip(services, (60, 90, 45, 30), strict=True):
         await Service.update({Service.duration_minutes: minutes}).where(Service.id == service["id"])
-    await slots_refresh(provider, now=now, zone=MADRID)
+    await slots_refresh(provider_id=provider, now=now, zone=MADRID)
     # A weekday a week ahead, and each service's start that runs over 10:15 that day.
     day = city_today(now, MADRID) + timedelta(days=7)
     while day.weekday() > 4:

@@ -11,6 +11,7 @@ from app.accounts.identity import Role
 from app.accounts.queries import account_by_email, session_load
 from app.accounts.tables import ThrottleEvent, UserAccount, UserSession
 from app.accounts.throttle import ThrottleRule, device_token
+from app.catalog.services import ProviderSignUp, provider_sign_up
 from app.catalog.tables import Provider
 from app.shared.errors import ConflictError, DomainError, TooManyAttemptsError
 from tests.conftest import TEST_NOW
@@ -55,14 +56,14 @@ async def test_provider_sign_up_creates_an_unverified_profile_with_a_unique_slug
 async def test_a_failed_provider_sign_up_leaves_no_account_behind(database_url):
     home = await neighbourhood("Benimaclet")
     with pytest.raises(Exception):  # noqa: B017 - the neighbourhood id does not exist
-        await services.account_sign_up(
+        await provider_sign_up(
             email="x@example.com",
             display_name="X",
             password=PASSWORD,
             ip="1",
             rule=RULE,
             now=TEST_NOW,
-            provider=services.ProviderSignUp("X", home["id"] + 999),
+            business=ProviderSignUp("X", home["id"] + 999),
         )
     assert await account_by_email("x@example.com") is None
 

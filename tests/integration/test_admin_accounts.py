@@ -40,7 +40,7 @@ async def test_suspending_ends_every_session_and_is_logged_once_when_two_admins_
     assert await UserSession.count().where(UserSession.account == ana.id) == 0
     assert await UserSession.count().where(UserSession.account == bob.id) == 1
     assert await session_load(services.session_token_hash(token), now=TEST_NOW) is None
-    (row,) = (await accounts_find("ana@", page=1)).rows
+    (row,) = (await accounts_find("ana@", page=1)).items
     assert (row.is_active, row.suspension_reason) == (False, "Spam")
 
 
@@ -57,6 +57,6 @@ async def test_the_rules_of_suspending_and_reinstating(database_url):
         await services.account_reinstate(account_id=ana, admin_id=marta, note="", now=TEST_NOW)
     await services.account_suspend(account_id=ana, admin_id=marta, reason="Spam", now=TEST_NOW)
     await services.account_reinstate(account_id=ana, admin_id=marta, note="Apologised", now=TEST_NOW)
-    assert (await accounts_find("ana@", page=1)).rows[0].is_active
+    assert (await accounts_find("ana@", page=1)).items[0].is_active
     logged = await AdminAction.select(AdminAction.action, AdminAction.note).order_by(AdminAction.id)
     assert logged == [{"action": "suspend", "note": "Spam"}, {"action": "reinstate", "note": "Apologised"}]

@@ -11,13 +11,15 @@ from app.audit.tables import AdminAction
 from app.booking import queries as booking_queries
 from app.booking import services as booking_services
 from app.booking.tables import Booking, Slot
-from app.catalog import admin_services
 from app.catalog import queries as catalog_queries
-from app.catalog.discovery import Filters
 from app.catalog.rules import ServiceLocation
 from app.catalog.tables import Category, Neighbourhood, Provider, Service
+from app.discovery import queries as discovery_queries
+from app.discovery.filters import Filters
 from app.payments.tables import Refund
 from app.shared.errors import ConflictError, DomainError, NotFoundError
+from app.standing import queries as standing_queries
+from app.standing import services as standing
 from tests.conftest import TEST_NOW
 from tests.factories import MADRID, make_account, make_listed_provider
 from tests.integration.test_booking import first_slot, hold, residents
@@ -33,7 +35,7 @@ async def admin(email: str = "marta@example.com", name: str = "Marta Ferrer") ->
 
 async def listed(**where) -> list[str]:
     """The names residents find on the results page (or a category/neighbourhood page)."""
-    page = await catalog_queries.search_providers(Filters(), now=TEST_NOW, zone=MADRID, **where)
+    page = await discovery_queries.search_providers(Filters(), now=TEST_NOW, zone=MADRID, **where)
     return [card.name for card in page.cards]
 
 
@@ -61,8 +63,8 @@ async def test_verifying_lists_the_provider_with_what_was_checked(database_url):
     assert await listed() == []
     assert await booking_queries.bookable_service("sin-bichos", await service_of(provider)) is None
 
-    await admin_services.provider_verify(
-        provider, note=f"  {NOTE} ", now=TEST_NOW, zone=MADRID, admin_id=marta
+    await standing.provider_verify(
+        provider_id=provider, note=f"  {NOTE} ", now=TEST_NOW, zone=MADRID, admin_id=marta
     )
 
     assert await listed() == ["Sin Bichos"]
@@ -70,13 +72,17 @@ async def test_verifying_lists_the_provider_with_what_was_checked(database_url):
     assert (row["is_verified"], row["verified_at"], row["verification_note"]) == (True, TEST_NOW, NOTE)
     (logged,) = await actions(provider)
     assert (logged["admin"], logged["action"], logged["note"]) == (marta, "verify", NOTE)
-    assert (await catalog_queries.provider_profile("sin-bichos", now=TEST_NOW, zone=MADRID)).is_verified
+    assert (await discovery_queries.provider_profile("sin-bichos", now=TEST_NOW, zone=MADRID)).is_verified
     with pytest.raises(ConflictError, match="already verified"):
-        await admin_services.provider_verify(provider, note=NOTE, now=TEST_NOW, zone=MADRID, admin_id=marta)
+        await standing.provider_verify(
+            provider_id=provider, note=NOTE, now=TEST_NOW, zone=MADRID, admin_id=marta
+        )
     with pytest.raises(DomainError, match="Write a note"):
-        await admin_services.provider_verify(provider, note="  ", now=TEST_NOW, zone=MADRID, admin_id=marta)
+        await standing.provider_verify(
+            provider_id=provider, note="  ", now=TEST_NOW, zone=MADRID, admin_id=marta
+        )
     with pytest.raises(NotFoundError):
-        await admin_services.provider_verify(9999, note=NOTE, now=TEST_NOW, zone=MADRID, admin_id=marta)
+        await standing.provider_verify(provider_id=9999, note=NOTE, now=TEST_NOW, zone=MADRID, admin_id=marta)
     assert len(await actions(provider)) == 1
 
 
@@ -91,18 +97,18 @@ async def test_suspending_hides_the_provider_everywhere_and_refuses_holds(databa
     russafa = await Neighbourhood.select().where(Neighbourhood.name == "Russafa").first()
     assert await listed() == ["Casa Neta", "Fontaneria Turia"]
 
-    outcome = await admin_services.provider_suspend(
-        provider, admin_id=marta, reason="Complaints about no-shows", cancel_bookings=False,
+    outcome = await standing.provider_suspend(
+        provider_id=provider, admin_id=marta, reason="Complaints about no-shows", cancel_bookings=False,
         config=config, now=TEST_NOW,
     )  # fmt: skip
 
-    assert outcome == admin_services.Suspension()
+    assert outcome == standing.Suspension()
     assert await listed() == ["Fontaneria Turia"]
     assert await listed(category_id=plumbing["id"]) == ["Fontaneria Turia"]
     assert await listed(neighbourhood_id=russafa["id"]) == ["Fontaneria Turia"]
     row = await provider_row(provider)
     assert (row["is_suspended"], row["suspended_at"], row["is_verified"]) == (True, TEST_NOW, True)
-    profile = await catalog_queries.provider_profile("casa-neta", now=TEST_NOW, zone=MADRID)
+    profile = await discovery_queries.provider_profile("casa-neta", now=TEST_NOW, zone=MADRID)
     assert profile.is_suspended  # the owner's view; the route hides it from everyone else
     assert await booking_queries.bookable_service("casa-neta", service) is None
     with pytest.raises(DomainError) as refused:
@@ -129,16 +135,21 @@ async def test_suspending_with_refunds_cancels_and_refunds_every_upcoming_paid_b
     held_slot = await first_slot(provider, nth=6)
     held = await hold(unpaid, service, held_slot, now=now - timedelta(minutes=1))
 
-    outcome = await admin_services.provider_suspend(
-        provider, admin_id=marta, reason="Insurance expired", cancel_bookings=True, config=config, now=now
+    outcome = await standing.provider_suspend(
+        provider_id=provider,
+        admin_id=marta,
+        reason="Insurance expired",
+        cancel_bookings=True,
+        config=config,
+        now=now,
     )
 
-    assert outcome == admin_services.Suspension(cancelled=1, released=1, not_cancelled=0)
+    assert outcome == standing.Suspension(cancelled=1, released=1, not_cancelled=0)
     bookings = {row["public_id"]: row for row in await Booking.select()}
     assert bookings[in_progress]["status"] == "confirmed"  # under way: not upcoming
     cancelled = bookings[later]
     assert (cancelled["status"], cancelled["cancelled_by"]) == ("cancelled", "provider")
-    assert cancelled["cancel_reason"] == admin_services.SUSPENDED_BOOKING_REASON
+    assert cancelled["cancel_reason"] == standing.SUSPENDED_BOOKING_REASON
     assert bookings[held]["status"] == "expired"
     (refund,) = await Refund.select()
     assert (refund["booking"], refund["amount_cents"], refund["status"]) == (
@@ -150,7 +161,7 @@ async def test_suspending_with_refunds_cancels_and_refunds_every_upcoming_paid_b
     assert (seats[in_progress_slot["id"]], seats[later_slot["id"]], seats[held_slot["id"]]) == (1, 0, 0)
     (logged,) = await actions(provider)
     assert (logged["action"], logged["note"]) == (ActionKind.suspend_and_cancel.value, "Insurance expired")
-    assert await catalog_queries.upcoming_bookings(provider, now=now) == 0
+    assert await standing_queries.upcoming_bookings(provider, now=now) == 0
 
 
 async def test_two_administrators_suspending_at_once_record_one_suspension(database_url, config):
@@ -158,15 +169,20 @@ async def test_two_administrators_suspending_at_once_record_one_suspension(datab
     provider = await make_listed_provider("Casa Neta")
     results = await asyncio.gather(
         *(
-            admin_services.provider_suspend(
-                provider, admin_id=a, reason=f"Reason {a}", cancel_bookings=False, config=config, now=TEST_NOW
+            standing.provider_suspend(
+                provider_id=provider,
+                admin_id=a,
+                reason=f"Reason {a}",
+                cancel_bookings=False,
+                config=config,
+                now=TEST_NOW,
             )
             for a in admins
         ),
         return_exceptions=True,
     )
     refused = [r for r in results if isinstance(r, ConflictError)]
-    assert len(refused) == 3 and {r.message for r in refused} == {admin_services.ALREADY_SUSPENDED}, results
+    assert len(refused) == 3 and {r.message for r in refused} == {standing.ALREADY_SUSPENDED}, results
     assert len(await actions(provider)) == 1
 
 
@@ -174,25 +190,32 @@ async def test_reinstating_lists_the_provider_again_and_keeps_the_history(databa
     marta, pablo = await admin(), await admin("pablo@example.com", "Pablo Ruiz")
     provider = await make_listed_provider("Casa Neta")
     with pytest.raises(ConflictError, match="isn't suspended"):
-        await admin_services.provider_reinstate(provider, admin_id=marta, note="Nothing to do", now=TEST_NOW)
-    await admin_services.provider_suspend(
-        provider, admin_id=marta, reason="Unpaid invoices", cancel_bookings=False, config=config, now=TEST_NOW
+        await standing.provider_reinstate(
+            provider_id=provider, admin_id=marta, note="Nothing to do", now=TEST_NOW
+        )
+    await standing.provider_suspend(
+        provider_id=provider,
+        admin_id=marta,
+        reason="Unpaid invoices",
+        cancel_bookings=False,
+        config=config,
+        now=TEST_NOW,
     )
     later = TEST_NOW + timedelta(days=1)
-    await admin_services.provider_reinstate(provider, admin_id=pablo, note="Invoices paid", now=later)
+    await standing.provider_reinstate(provider_id=provider, admin_id=pablo, note="Invoices paid", now=later)
 
     assert await listed() == ["Casa Neta"]
     row = await provider_row(provider)
     assert (row["is_suspended"], row["suspended_at"]) == (False, None)
     assert await booking_queries.bookable_service("casa-neta", await service_of(provider)) is not None
-    detail = await catalog_queries.admin_provider("casa-neta", now=later)
+    detail = await standing_queries.admin_provider("casa-neta", now=later)
     assert [(item.label, item.note, item.admin_name) for item in detail.history] == [
         ("Reinstated", "Invoices paid", "Pablo Ruiz"),
         ("Suspended", "Unpaid invoices", "Marta Ferrer"),
     ]
     assert detail.standing.value == "verified" and detail.suspension_reason == "Unpaid invoices"
     with pytest.raises(ConflictError):
-        await admin_services.provider_reinstate(provider, admin_id=pablo, note="Again", now=later)
+        await standing.provider_reinstate(provider_id=provider, admin_id=pablo, note="Again", now=later)
     assert len(await actions(provider)) == 2
 
 
@@ -205,13 +228,13 @@ async def test_the_admin_list_filters_counts_searches_and_pages(database_url):
         Provider.id == hidden
     )
 
-    queue = await catalog_queries.admin_providers("unverified")
+    queue = await standing_queries.admin_providers("unverified")
     assert [row.name for row in queue.rows] == ["Zeta Fontanería", "Alfa Limpiezas"]  # oldest sign-up first
     assert queue.counts == {"unverified": 2, "verified": 1, "suspended": 1, "all": 4}
-    assert [row.name for row in (await catalog_queries.admin_providers("suspended")).rows] == [
+    assert [row.name for row in (await standing_queries.admin_providers("suspended")).rows] == [
         "Beta Jardines"
     ]
-    everyone = await catalog_queries.admin_providers("all")
+    everyone = await standing_queries.admin_providers("all")
     assert [(row.name, row.standing.value) for row in everyone.rows] == [
         ("Alfa Limpiezas", "unverified"),
         ("Beta Jardines", "suspended"),
@@ -220,15 +243,15 @@ async def test_the_admin_list_filters_counts_searches_and_pages(database_url):
     ]
     assert everyone.rows[0].owner_email == "owner-alfa-limpiezas@example.com"
     # Part of the name, in any case, with or without its accents.
-    found = await catalog_queries.admin_providers("all", search="fontaneria")
+    found = await standing_queries.admin_providers("all", search="fontaneria")
     assert [row.name for row in found.rows] == ["Zeta Fontanería"]
     assert found.counts == {"unverified": 1, "verified": 0, "suspended": 0, "all": 1}
-    assert [r.name for r in (await catalog_queries.admin_providers("all", search="ELECTRICA")).rows] == [
+    assert [r.name for r in (await standing_queries.admin_providers("all", search="ELECTRICA")).rows] == [
         "Luz Eléctrica"
     ]
-    assert (await catalog_queries.admin_providers("all", search="jardinería 100")).rows == []
-    first = await catalog_queries.admin_providers("all", page=1, per_page=3)
-    second = await catalog_queries.admin_providers("all", page=2, per_page=3)
+    assert (await standing_queries.admin_providers("all", search="jardinería 100")).rows == []
+    first = await standing_queries.admin_providers("all", page=1, per_page=3)
+    second = await standing_queries.admin_providers("all", page=2, per_page=3)
     assert (len(first.rows), first.has_next, len(second.rows), second.has_next) == (3, True, 1, False)
 
 
@@ -239,8 +262,13 @@ async def test_holds_racing_a_suspension_that_cancels_never_outlive_it(database_
     service = await service_of(provider)
     slots = [await first_slot(provider, nth=n) for n in range(10)]
     results = await asyncio.gather(
-        admin_services.provider_suspend(
-            provider, admin_id=marta, reason="Safety check", cancel_bookings=True, config=config, now=TEST_NOW
+        standing.provider_suspend(
+            provider_id=provider,
+            admin_id=marta,
+            reason="Safety check",
+            cancel_bookings=True,
+            config=config,
+            now=TEST_NOW,
         ),
         *(hold(person, service, slot) for person, slot in zip(people, slots, strict=True)),
         return_exceptions=True,

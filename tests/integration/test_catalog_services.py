@@ -55,7 +55,7 @@ async def test_slots_cover_the_booking_window_from_opening_hours(database_url):
     provider = await make_listed_provider("Weekdays")  # Mon-Fri 09:00-18:00, 1-hour service, 30 days
     # Sunday 22 Nov to Monday 21 Dec hold 21 weekdays, 9 slots each.
     assert await slot_count(provider) == WEEKDAYS_IN_WINDOW * 9
-    await slots_refresh(provider, now=TEST_NOW, zone=MADRID)  # running again changes nothing
+    await slots_refresh(provider_id=provider, now=TEST_NOW, zone=MADRID)  # running again changes nothing
     assert await slot_count(provider) == WEEKDAYS_IN_WINDOW * 9
 
 
@@ -69,8 +69,8 @@ async def test_new_hours_replace_free_slots_but_keep_booked_ones(database_url):
     )
     await Slot.update({Slot.booked: 1}).where(Slot.id == booked["id"])
     await offers.provider_set_hours(
-        provider,
-        [Interval(5, 10 * 60, 12 * 60)],
+        provider_id=provider,
+        intervals=[Interval(5, 10 * 60, 12 * 60)],
         min_notice_minutes=120,
         horizon_days=14,
         now=TEST_NOW,
@@ -86,8 +86,8 @@ async def test_new_hours_replace_free_slots_but_keep_booked_ones(database_url):
 async def test_a_longer_notice_moves_the_book_by_times(database_url):
     provider = await make_listed_provider("Weekdays")
     await offers.provider_set_hours(
-        provider,
-        [Interval(0, 9 * 60, 18 * 60)],
+        provider_id=provider,
+        intervals=[Interval(0, 9 * 60, 18 * 60)],
         min_notice_minutes=1440,
         horizon_days=30,
         now=TEST_NOW,
@@ -101,11 +101,11 @@ async def test_archiving_a_service_removes_its_free_slots_and_restoring_brings_t
     provider = await make_listed_provider("Two Services", services=(("A", 3000, 3500), ("B", 4000, 4500)))
     service_b = await Service.select(Service.id, Service.public_id).where(Service.name == "B").first()
     await offers.service_set_archived(
-        provider, service_b["public_id"], archived=True, now=TEST_NOW, zone=MADRID
+        provider_id=provider, public_id=service_b["public_id"], archived=True, now=TEST_NOW, zone=MADRID
     )
     assert await slot_count(provider, service=service_b["id"]) == 0
     await offers.service_set_archived(
-        provider, service_b["public_id"], archived=False, now=TEST_NOW, zone=MADRID
+        provider_id=provider, public_id=service_b["public_id"], archived=False, now=TEST_NOW, zone=MADRID
     )
     assert await slot_count(provider, service=service_b["id"]) == WEEKDAYS_IN_WINDOW * 9
 
@@ -114,15 +114,19 @@ async def test_services_are_created_and_edited_with_their_slots(database_url):
     provider = await make_listed_provider("Weekdays")
     plumbing = await category("Plumbing")
     details = replace(DETAILS, category_id=plumbing["id"], duration_minutes=180)
-    public_id = await offers.service_create(provider, details, now=TEST_NOW, zone=MADRID)
+    public_id = await offers.service_create(provider_id=provider, details=details, now=TEST_NOW, zone=MADRID)
     created = await Service.select().where(Service.public_id == public_id).first()
     assert len(public_id) == 12 and created["position"] == 1
     assert await slot_count(provider, service=created["id"]) == WEEKDAYS_IN_WINDOW * 3  # 09:00, 12:00, 15:00
     capacity_two = replace(details, capacity=2, name="Fix two taps")
     with pytest.raises(DomainError, match="one team member for one customer"):  # a home takes one visit
-        await offers.service_update(provider, public_id, capacity_two, now=TEST_NOW, zone=MADRID)
+        await offers.service_update(
+            provider_id=provider, public_id=public_id, details=capacity_two, now=TEST_NOW, zone=MADRID
+        )
     a_class = replace(capacity_two, location=ServiceLocation.provider_premises)
-    await offers.service_update(provider, public_id, a_class, now=TEST_NOW, zone=MADRID)
+    await offers.service_update(
+        provider_id=provider, public_id=public_id, details=a_class, now=TEST_NOW, zone=MADRID
+    )
     assert {
         row["capacity"] for row in await Slot.select(Slot.capacity).where(Slot.service == created["id"])
     } == {2}
@@ -136,7 +140,7 @@ async def test_one_provider_cannot_touch_another_providers_service(database_url)
     their_service = await Service.select(Service.public_id).where(Service.provider == theirs).first()
     with pytest.raises(NotFoundError):
         await offers.service_set_archived(
-            mine, their_service["public_id"], archived=True, now=TEST_NOW, zone=MADRID
+            provider_id=mine, public_id=their_service["public_id"], archived=True, now=TEST_NOW, zone=MADRID
         )
 
 
@@ -154,7 +158,7 @@ async def test_profiles_change_with_their_service_area_and_keep_slugs_unique(dat
         address="Carrer de Sueca, 12",
         phone="+34 961 234 567",
     )
-    await services.provider_update_profile(provider, changes, now=TEST_NOW)
+    await services.provider_profile_update(provider_id=provider, changes=changes, now=TEST_NOW)
     row = await Provider.select().where(Provider.id == provider).first()
     assert (row["slug"], row["neighbourhood"]) == ("casa-neta-benimaclet", home["id"])
     assert "eco cleaning" in row["search_text"]
@@ -164,16 +168,20 @@ async def test_profiles_change_with_their_service_area_and_keep_slugs_unique(dat
     }
     assert area == {home["id"], away["id"]}  # the home neighbourhood is always covered
     with pytest.raises(ConflictError, match="Another business already uses"):
-        await services.provider_update_profile(provider, replace(changes, slug="aigua"), now=TEST_NOW)
+        await services.provider_profile_update(
+            provider_id=provider, changes=replace(changes, slug="aigua"), now=TEST_NOW
+        )
     with pytest.raises(DomainError, match="lower-case letters"):
-        await services.provider_update_profile(provider, replace(changes, slug="Not A Slug"), now=TEST_NOW)
+        await services.provider_profile_update(
+            provider_id=provider, changes=replace(changes, slug="Not A Slug"), now=TEST_NOW
+        )
 
 
 async def test_a_gallery_can_be_reordered_given_a_new_cover_and_trimmed(database_url, tmp_path):
     provider = await make_listed_provider("Casa Neta")
     store = MediaStore(tmp_path)
     stored = [store.save(Image.new("RGB", (800, 600), colour)) for colour in ("red", "green", "blue")]
-    await services.photos_add(provider, stored, alt_text="Our work", now=TEST_NOW)
+    await services.photos_add(provider_id=provider, stored=stored, alt_text="Our work", now=TEST_NOW)
     keys = [p.key for p in stored]
 
     async def order() -> list[str]:
@@ -185,17 +193,17 @@ async def test_a_gallery_can_be_reordered_given_a_new_cover_and_trimmed(database
         return [row["image_key"] for row in rows]
 
     assert await order() == keys
-    await services.photo_make_cover(provider, keys[2])
+    await services.photo_make_cover(provider_id=provider, image_key=keys[2])
     assert await order() == [keys[2], keys[0], keys[1]]
-    await services.photo_move(provider, keys[2], steps=1)
+    await services.photo_move(provider_id=provider, image_key=keys[2], steps=1)
     assert await order() == [keys[0], keys[2], keys[1]]
-    await services.photo_move(provider, keys[0], steps=-5)  # clamped at the start
+    await services.photo_move(provider_id=provider, image_key=keys[0], steps=-5)  # clamped at the start
     assert await order() == [keys[0], keys[2], keys[1]]
-    await services.photo_delete(provider, keys[2], store=store)
+    await services.photo_delete(provider_id=provider, image_key=keys[2], store=store)
     assert await order() == [keys[0], keys[1]]
     assert not list(tmp_path.glob(f"{keys[2]}-*"))
     with pytest.raises(NotFoundError):
-        await services.photo_make_cover(provider, "someone-elses-key")
+        await services.photo_make_cover(provider_id=provider, image_key="someone-elses-key")
 
 
 async def test_a_gallery_holds_at_most_twenty_photos(database_url, tmp_path):
@@ -206,7 +214,7 @@ async def test_a_gallery_holds_at_most_twenty_photos(database_url, tmp_path):
         image.__class__(key=f"{image.key}{n}", width=400, height=300) for n in range(services.PHOTO_LIMIT + 1)
     ]
     with pytest.raises(DomainError, match="at most 20 photos"):
-        await services.photos_add(provider, many, alt_text="", now=TEST_NOW)
+        await services.photos_add(provider_id=provider, stored=many, alt_text="", now=TEST_NOW)
     assert await ProviderPhoto.count() == 0
 
 
@@ -217,8 +225,8 @@ async def test_the_citys_lists_are_added_renamed_and_ordered(database_url):
         await services.category_add(name="Plumbing", description="")
     rows = await Category.select().order_by(Category.position)
     assert [r["slug"] for r in rows] == ["cleaning", "plumbing"]
-    await services.category_move(rows[1]["id"], steps=-1)
-    await services.category_rename(rows[1]["id"], name="Plumbers")
+    await services.category_move(category_id=rows[1]["id"], steps=-1)
+    await services.category_rename(category_id=rows[1]["id"], name="Plumbers")
     rows = await Category.select().order_by(Category.position)
     assert [(r["name"], r["slug"]) for r in rows] == [("Plumbers", "plumbing"), ("Cleaning", "cleaning")]
     await services.neighbourhood_add(name="Russafa", latitude=39.46, longitude=-0.37)
@@ -242,14 +250,16 @@ async def test_view_counts_add_up_across_flushes(database_url):
 async def test_one_worker_a_day_claims_a_daily_job(database_url):
     import asyncio
 
-    from app.jobs.services import claim_day
+    from app.jobs.services import job_day_claim
 
     today = date(2026, 11, 22)
-    claims = await asyncio.gather(*(claim_day("extend booking windows", today) for _ in range(6)))
+    claims = await asyncio.gather(
+        *(job_day_claim(name="extend booking windows", today=today) for _ in range(6))
+    )
     assert claims.count(True) == 1
-    assert not await claim_day("extend booking windows", today)
-    assert await claim_day("extend booking windows", today + timedelta(days=1))
-    assert await claim_day("another job", today)
+    assert not await job_day_claim(name="extend booking windows", today=today)
+    assert await job_day_claim(name="extend booking windows", today=today + timedelta(days=1))
+    assert await job_day_claim(name="another job", today=today)
 
 
 async def test_simultaneous_uploads_never_pass_the_photo_limit(database_url, tmp_path):
@@ -259,7 +269,10 @@ async def test_simultaneous_uploads_never_pass_the_photo_limit(database_url, tmp
     store = MediaStore(tmp_path)
     batches = [[store.save(Image.new("RGB", (400, 300), "red")) for _ in range(8)] for _ in range(5)]
     results = await asyncio.gather(
-        *(services.photos_add(provider, batch, alt_text="", now=TEST_NOW) for batch in batches),
+        *(
+            services.photos_add(provider_id=provider, stored=batch, alt_text="", now=TEST_NOW)
+            for batch in batches
+        ),
         return_exceptions=True,
     )
     assert sum(result is None for result in results) == 2  # 16 photos; a third batch would make 24
@@ -277,12 +290,17 @@ async def test_simultaneous_refreshes_leave_the_slots_of_the_latest_hours(databa
     mornings = [Interval(day, 9 * 60, 13 * 60) for day in range(5)]
     await asyncio.gather(
         offers.provider_set_hours(
-            provider, mornings, min_notice_minutes=120, horizon_days=30, now=TEST_NOW, zone=MADRID
+            provider_id=provider,
+            intervals=mornings,
+            min_notice_minutes=120,
+            horizon_days=30,
+            now=TEST_NOW,
+            zone=MADRID,
         ),
-        slots_refresh(provider, now=TEST_NOW, zone=MADRID),
-        slots_refresh(provider, now=TEST_NOW, zone=MADRID),
+        slots_refresh(provider_id=provider, now=TEST_NOW, zone=MADRID),
+        slots_refresh(provider_id=provider, now=TEST_NOW, zone=MADRID),
     )
-    await slots_refresh(provider, now=TEST_NOW, zone=MADRID)
+    await slots_refresh(provider_id=provider, now=TEST_NOW, zone=MADRID)
     hours = {
         row["starts_at"].astimezone(MADRID).hour
         for row in await Slot.select(Slot.starts_at).where(Slot.provider == provider)
@@ -297,7 +315,10 @@ async def test_a_business_lists_at_most_twenty_services(database_url):
     plumbing = await category("Plumbing")
     with pytest.raises(DomainError, match="at most 20 services"):
         await offers.service_create(
-            provider, replace(DETAILS, category_id=plumbing["id"]), now=TEST_NOW, zone=MADRID
+            provider_id=provider,
+            details=replace(DETAILS, category_id=plumbing["id"]),
+            now=TEST_NOW,
+            zone=MADRID,
         )
 
 
@@ -327,8 +348,10 @@ async def test_a_service_never_booked_is_deleted_with_its_hours_and_free_times(d
     )
     boiler = await Service.select(Service.id, Service.public_id).where(Service.name == "Boiler check").first()
     saturday = [Interval(5, 9 * 60, 13 * 60)]
-    await offers.service_set_hours(provider, boiler["public_id"], saturday, now=TEST_NOW, zone=MADRID)
-    await offers.service_delete(provider, boiler["public_id"], now=TEST_NOW)
+    await offers.service_set_hours(
+        provider_id=provider, public_id=boiler["public_id"], intervals=saturday, now=TEST_NOW, zone=MADRID
+    )
+    await offers.service_delete(provider_id=provider, public_id=boiler["public_id"], now=TEST_NOW)
     assert not await Service.exists().where(Service.id == boiler["id"])
     assert await slot_count(provider, service=boiler["id"]) == 0
     assert not await OpeningHours.exists().where(OpeningHours.service == boiler["id"])
@@ -347,12 +370,12 @@ async def test_a_booked_service_is_kept_even_after_its_hold_lapsed(database_url)
     later = TEST_NOW + timedelta(hours=1)
     assert await booking_services.bookings_expire_lapsed(now=later) == 1
     with pytest.raises(ConflictError) as refused:
-        await offers.service_delete(provider, service["public_id"], now=later)
+        await offers.service_delete(provider_id=provider, public_id=service["public_id"], now=later)
     assert refused.value.message == offers.SERVICE_HAS_BOOKINGS
     assert await Service.exists().where(Service.id == service["id"])
     mine = await make_listed_provider("Mine")
     with pytest.raises(NotFoundError):
-        await offers.service_delete(mine, service["public_id"], now=later)
+        await offers.service_delete(provider_id=mine, public_id=service["public_id"], now=later)
 
 
 async def test_holds_racing_a_delete_never_leave_a_booking_without_its_service(database_url):
@@ -361,7 +384,7 @@ async def test_holds_racing_a_delete_never_leave_a_booking_without_its_service(d
     people = [(await make_account(f"resident{n}@example.com", f"Resident {n}")).id for n in range(5)]
     starts_at = await _first_time(service)
     outcomes = await asyncio.gather(
-        offers.service_delete(provider, service["public_id"], now=TEST_NOW),
+        offers.service_delete(provider_id=provider, public_id=service["public_id"], now=TEST_NOW),
         *(_hold(person, "casa-neta", service, starts_at) for person in people),
         return_exceptions=True,
     )

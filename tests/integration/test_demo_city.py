@@ -5,8 +5,6 @@ import pytest
 from app.accounts import services
 from app.accounts.tables import UserAccount
 from app.booking.tables import Booking, Slot
-from app.catalog.discovery import Filters
-from app.catalog.queries import provider_profile, search_providers
 from app.catalog.tables import (
     Category,
     Neighbourhood,
@@ -18,6 +16,8 @@ from app.catalog.tables import (
 )
 from app.demo.data import DEMO_PASSWORD, PROVIDER, UNVERIFIED_PROVIDERS
 from app.demo.loader import DemoRefusedError, load_demo_city
+from app.discovery.filters import Filters
+from app.discovery.queries import provider_profile, search_providers
 from app.payments.tables import Payment, Refund
 from app.redemption.tables import RedemptionLog
 from app.reviews.tables import Review, ReviewReport

@@ -5,11 +5,12 @@ from datetime import timedelta
 import pytest
 
 from app import database
-from app.catalog.discovery import Filters
 from app.catalog.hours import Interval
-from app.catalog.queries import Photo, category_by_slug, neighbourhood_by_slug, search_providers
+from app.catalog.queries import Photo, category_by_slug, neighbourhood_by_slug
 from app.catalog.rules import Price, ServiceLocation
 from app.catalog.tables import Category, Provider, ProviderPhoto, Service
+from app.discovery.filters import Filters
+from app.discovery.queries import search_providers
 from tests.conftest import TEST_NOW
 from tests.factories import MADRID, make_listed_provider
 

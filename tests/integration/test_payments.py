@@ -153,13 +153,13 @@ async def test_settling_the_same_payment_again_and_again_changes_it_once(databas
     intent_id = await charge_then_crash(config, await booking_row(public_id), TEST_NOW)
     intent = await config.gateway.fetch_intent(intent_id)
     outcomes = await asyncio.gather(
-        *(payments.payment_settle(intent, config=config, now=TEST_NOW) for _ in range(10))
+        *(payments.payment_settle(intent=intent, config=config, now=TEST_NOW) for _ in range(10))
     )
     assert {o.status for o in outcomes} == {PaymentStatus.succeeded}
     booking = await booking_row(public_id)
     assert booking["status"] == "confirmed" and booking["redemption_code"]
     code = booking["redemption_code"]
-    await payments.payment_settle(intent, config=config, now=TEST_NOW + timedelta(hours=1))
+    await payments.payment_settle(intent=intent, config=config, now=TEST_NOW + timedelta(hours=1))
     booking = await booking_row(public_id)
     assert (booking["redemption_code"], booking["confirmed_at"]) == (code, TEST_NOW)
     assert await refund_rows(public_id) == []
@@ -256,14 +256,14 @@ async def test_resident_cancellation_refunds_what_the_policy_gives(database_url,
     first, second = await hold(early, service, slot), await hold(late, service, slot)
     await pay(config, early, first, TEST_NOW)
     await pay(config, late, second, TEST_NOW)
-    await payments.cancel_by_resident(
+    await payments.booking_cancel_paid_by_resident(
         config=config,
         resident_id=early,
         public_id=first,
         now=slot["starts_at"] - timedelta(days=2),
         policy=STANDARD_POLICY,
     )
-    await payments.cancel_by_resident(
+    await payments.booking_cancel_paid_by_resident(
         config=config,
         resident_id=late,
         public_id=second,
@@ -282,11 +282,11 @@ async def test_provider_cancellation_and_closed_days_refund_in_full(database_url
     first, second = await hold(one, service, slot), await hold(two, service, slot)
     await pay(config, one, first, TEST_NOW)
     await pay(config, two, second, TEST_NOW)
-    await payments.cancel_by_provider(
+    await payments.booking_cancel_paid_by_provider(
         config=config, provider_id=provider, public_id=first, reason="Van broke down", now=TEST_NOW
     )
     day_start = slot["starts_at"].replace(hour=0, minute=0) - timedelta(hours=1)
-    cancelled = await payments.close_day(
+    cancelled = await payments.day_close_with_refunds(
         config=config,
         now=TEST_NOW,
         provider_id=provider,

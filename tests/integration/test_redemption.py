@@ -105,7 +105,7 @@ async def test_wrong_early_cancelled_and_malformed_codes_get_their_own_message(d
     unknown = "".join(reversed(code)) if "".join(reversed(code)) != code else "ZZZZZZZZ"
     with pytest.raises(DomainError, match="No booking has this code"):
         await redeem(provider, owner, unknown, on_the_day(booking))
-    await payments.cancel_by_provider(
+    await payments.booking_cancel_paid_by_provider(
         config=config, provider_id=provider, public_id=booking["public_id"], reason="Ill", now=TEST_NOW
     )
     with pytest.raises(DomainError, match="was cancelled on"):

@@ -267,7 +267,7 @@ async def test_providers_reply_once_and_report_once_and_the_queue_shows_reports(
         [ModerationReason.abusive],
     )
     listing = await provider_published_reviews(provider, page=1)
-    assert [(r.reply, r.reported) for r in listing.reviews] == [("Sorry about the wait.", True)]
+    assert [(r.reply, r.reported) for r in listing.items] == [("Sorry about the wait.", True)]
     assert await decide(review_id, admin, Decision.keep) is ReviewStatus.approved
     assert await moderation_queue() == []
     assert await ReviewReport.count().where(ReviewReport.resolved_at.is_null()) == 0

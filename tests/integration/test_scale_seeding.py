@@ -9,9 +9,7 @@ from app.accounts.tables import UserAccount
 from app.booking.slot_services import next_free_refresh, slots_refresh
 from app.booking.state import LIVE
 from app.booking.tables import Booking, Slot
-from app.catalog.discovery import Filters
-from app.catalog.queries import search_providers
-from app.catalog.services import provider_refresh_search
+from app.catalog.services import provider_search_refresh
 from app.catalog.tables import (
     Category,
     Neighbourhood,
@@ -27,6 +25,8 @@ from app.demo.scale import (
     owner_email,
     resident_email,
 )
+from app.discovery.filters import Filters
+from app.discovery.queries import search_providers
 from app.media.images import variant_widths
 from app.reviews.tables import Review
 from app.settings import Settings
@@ -117,12 +117,12 @@ async def test_ratings_free_times_search_words_and_slots_are_what_the_app_comput
     future_slots = await Slot.select(*slot_columns).where(Slot.starts_at >= TEST_NOW)
     await next_free_refresh(now=TEST_NOW)
     for row in seeded:
-        await provider_refresh_search(row["id"])
-        await slots_refresh(row["id"], now=TEST_NOW, zone=bench_settings.city.zone)
+        await provider_search_refresh(provider_id=row["id"])
+        await slots_refresh(provider_id=row["id"], now=TEST_NOW, zone=bench_settings.city.zone)
     refreshed = await Provider.select(Provider.id, Provider.next_free_at, Provider.search_text).order_by(
         Provider.id
     )
-    # provider_refresh_search reads services in no set order, so the words are compared, not their order
+    # provider_search_refresh reads services in no set order, so the words are compared, not their order
     words = lambda rows: [(r["id"], r["next_free_at"], sorted(r["search_text"].split())) for r in rows]  # noqa: E731
     assert words(refreshed) == words(seeded)
     after = await Slot.select(*slot_columns).where(Slot.starts_at >= TEST_NOW)

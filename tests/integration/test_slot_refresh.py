@@ -76,7 +76,12 @@ async def test_days_off_and_closed_times_to_the_end_of_the_calendar_cost_only_th
     )
     # Saving the hours and adding a service refresh the slots; both used to run out of dates.
     await offers.provider_set_hours(
-        provider, WEEKDAYS_9_TO_6, min_notice_minutes=120, horizon_days=30, now=TEST_NOW, zone=MADRID
+        provider_id=provider,
+        intervals=WEEKDAYS_9_TO_6,
+        min_notice_minutes=120,
+        horizon_days=30,
+        now=TEST_NOW,
+        zone=MADRID,
     )
     details = ServiceDetails(
         category_id=(await category("Plumbing"))["id"],
@@ -88,7 +93,7 @@ async def test_days_off_and_closed_times_to_the_end_of_the_calendar_cost_only_th
         location=ServiceLocation.customer_address,
         capacity=1,
     )
-    await offers.service_create(provider, details, now=TEST_NOW, zone=MADRID)
+    await offers.service_create(provider_id=provider, details=details, now=TEST_NOW, zone=MADRID)
 
     first_service = (
         await Service.select(Service.id).where(Service.provider == provider).order_by(Service.id).first()
@@ -108,7 +113,7 @@ async def test_days_off_and_closed_times_to_the_end_of_the_calendar_cost_only_th
 async def test_a_stored_horizon_beyond_any_calendar_makes_a_year_of_slots_at_most(database_url):
     provider = await make_listed_provider("Far Ahead", hours=[Interval(0, 9 * 60, 10 * 60)])  # Mondays
     await Provider.update({Provider.horizon_days: 2**31 - 1}).where(Provider.id == provider)
-    await slot_services.slots_refresh(provider, now=TEST_NOW, zone=MADRID)
+    await slot_services.slots_refresh(provider_id=provider, now=TEST_NOW, zone=MADRID)
     assert len(await slots_of(provider)) == 53  # the Mondays among the 366 days from Sunday 22 Nov
 
 
@@ -164,7 +169,12 @@ async def _hold(resident_id: int, service: str, slot: dict, *, now: datetime) ->
 
 async def _set_hours(provider: int, intervals: list[Interval], *, now: datetime = LATER) -> None:
     await offers.provider_set_hours(
-        provider, intervals, min_notice_minutes=120, horizon_days=30, now=now, zone=MADRID
+        provider_id=provider,
+        intervals=intervals,
+        min_notice_minutes=120,
+        horizon_days=30,
+        now=now,
+        zone=MADRID,
     )
 
 
@@ -246,7 +256,12 @@ async def test_a_refresh_that_fails_leaves_the_old_hours_in_place(database_url):
 
     with pytest.raises(ValueError, match="at least one minute"):
         await offers.provider_set_hours(
-            provider, SATURDAY_10_TO_12, min_notice_minutes=1440, horizon_days=7, now=LATER, zone=MADRID
+            provider_id=provider,
+            intervals=SATURDAY_10_TO_12,
+            min_notice_minutes=1440,
+            horizon_days=7,
+            now=LATER,
+            zone=MADRID,
         )
     with pytest.raises(ValueError, match="at least one minute"):
         await team_member_set_hours(

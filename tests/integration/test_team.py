@@ -67,7 +67,7 @@ async def setup(
             Service.id == by_name[service_name]["id"]
         )
     await Provider.update({Provider.buffer_minutes: buffer}).where(Provider.id == provider_id)
-    await slot_services.slots_refresh(provider_id, now=TEST_NOW, zone=MADRID)
+    await slot_services.slots_refresh(provider_id=provider_id, now=TEST_NOW, zone=MADRID)
     slug = (await Provider.select(Provider.slug).where(Provider.id == provider_id).first())["slug"]
     return {
         "id": provider_id,
@@ -243,7 +243,7 @@ async def test_seats_of_one_group_session_share_their_instructor(database_url):
     provider = await setup()
     tap, *_ = provider["services"]
     await Service.update({Service.capacity: 3}).where(Service.id == tap["id"])
-    await slot_services.slots_refresh(provider["id"], now=TEST_NOW, zone=MADRID)
+    await slot_services.slots_refresh(provider_id=provider["id"], now=TEST_NOW, zone=MADRID)
     people = await residents(4)
     seats = [await booking(await hold(provider, tap, monday(10), r)) for r in people[:3]]
     assert sorted(s["seat"] for s in seats) == [0, 1, 2] and len({s["member"] for s in seats}) == 1
@@ -309,7 +309,7 @@ async def test_a_closed_time_of_a_member_applies_to_every_service_they_do(databa
     assert monday(10, 30) in await times(drain, member_id=marta.id)
     assert monday(10, 30) in await times(drain)
     # A refresh (hours changed) keeps the closed time: it is the member's, not the slot's.
-    await slot_services.slots_refresh(provider["id"], now=TEST_NOW, zone=MADRID)
+    await slot_services.slots_refresh(provider_id=provider["id"], now=TEST_NOW, zone=MADRID)
     assert monday(10, 30) not in await times(drain, member_id=javier.id)
     await services.slot_set_closed(
         provider_id=provider["id"], slot_id=slot["id"], closed=True, now=TEST_NOW, everyone=True
@@ -385,8 +385,8 @@ async def test_a_new_time_keeps_the_person_asked_for_and_otherwise_takes_whoever
     # 10:00-11:00, which doesn't stand in its own way when it moves there with Marta.
     await Provider.update({Provider.buffer_minutes: 0}).where(Provider.id == provider["id"])
     await provider_set_hours(
-        provider["id"],
-        [Interval(day, 9 * 60 + 30, 18 * 60) for day in range(5)],
+        provider_id=provider["id"],
+        intervals=[Interval(day, 9 * 60 + 30, 18 * 60) for day in range(5)],
         min_notice_minutes=120,
         horizon_days=30,
         now=TEST_NOW,

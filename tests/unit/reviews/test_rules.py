@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.catalog.ranking import bayesian_rating
+from app.discovery.ranking import bayesian_rating
 from app.reviews.rules import (
     ALREADY_REVIEWED,
     NOT_REDEEMED,

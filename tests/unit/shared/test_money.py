@@ -11,6 +11,7 @@ from app.shared.money import (
     AMOUNT_TOO_PRECISE,
     MAX_CENTS,
     AmountError,
+    amount_text,
     format_money,
     parse_amount,
     percent_of,
@@ -77,3 +78,12 @@ def test_prices_display_without_decimals_only_when_whole():
 @given(st.integers(min_value=0, max_value=MAX_CENTS), st.sampled_from(["en_GB", "es_ES", "en_IE", "de_DE"]))
 def test_a_displayed_price_reads_back_as_the_same_cents(cents, locale):
     assert parse_amount(format_money(cents, "EUR", locale)) == cents
+
+
+@given(st.integers(min_value=0, max_value=MAX_CENTS))
+def test_an_amount_shown_in_a_form_field_reads_back_as_the_same_cents(cents):
+    assert parse_amount(amount_text(cents)) == cents
+
+
+def test_amounts_in_form_fields_drop_zero_cents():
+    assert (amount_text(3000), amount_text(3050), amount_text(5)) == ("30", "30.50", "0.05")

@@ -13,18 +13,19 @@ from wtforms import Form
 from app.accounts.guards import requires_role
 from app.accounts.identity import Role
 from app.admin.status_forms import CANCEL, ReinstateForm, SuspendForm, VerifyForm
-from app.booking.routes import PRIVATE
-from app.catalog import admin_services, queries
 from app.catalog.rules import FILTER_LABELS, PROVIDER_FILTERS, Standing, provider_filter
 from app.payments.pages import PaymentsDep
 from app.shared.errors import ConflictError, DomainError, NotFoundError
 from app.shared.paging import page_number
 from app.shared.text import is_slug
+from app.standing import queries
+from app.standing import services as standing
 from app.web.context import ClockDep, SettingsDep
 from app.web.exceptions import PageMissing
 from app.web.flash import flash
 from app.web.forms import add_domain_error, bind_form
 from app.web.htmx import render
+from app.web.route_options import PRIVATE
 
 SEARCH_MAX = 100
 
@@ -71,7 +72,7 @@ class ProviderAdminController(Controller):
     async def _provider(self, slug: str, clock) -> queries.AdminProviderDetail:
         provider = await queries.admin_provider(slug, now=clock.now()) if is_slug(slug) else None
         if provider is None:
-            raise PageMissing(admin_services.NO_SUCH_PROVIDER)
+            raise PageMissing(standing.NO_SUCH_PROVIDER)
         return provider
 
     async def _page(
@@ -123,8 +124,8 @@ class ProviderAdminController(Controller):
         self, request: Request, slug: FromPath[str], clock: ClockDep, settings: SettingsDep
     ) -> Response:
         async def decision(provider, form) -> str:
-            await admin_services.provider_verify(
-                provider.id,
+            await standing.provider_verify(
+                provider_id=provider.id,
                 note=form.note.data,
                 now=clock.now(),
                 zone=settings.city.zone,
@@ -143,8 +144,8 @@ class ProviderAdminController(Controller):
         self, request: Request, slug: FromPath[str], clock: ClockDep, payments: PaymentsDep
     ) -> Response:
         async def decision(provider, form) -> str:
-            outcome = await admin_services.provider_suspend(
-                provider.id,
+            outcome = await standing.provider_suspend(
+                provider_id=provider.id,
                 admin_id=request.scope["user"].id,
                 reason=form.reason.data,
                 cancel_bookings=form.bookings.data == CANCEL,
@@ -175,8 +176,11 @@ class ProviderAdminController(Controller):
     @post("/{slug:str}/reinstate")
     async def reinstate(self, request: Request, slug: FromPath[str], clock: ClockDep) -> Response:
         async def decision(provider, form) -> str:
-            await admin_services.provider_reinstate(
-                provider.id, admin_id=request.scope["user"].id, note=form.note.data, now=clock.now()
+            await standing.provider_reinstate(
+                provider_id=provider.id,
+                admin_id=request.scope["user"].id,
+                note=form.note.data,
+                now=clock.now(),
             )
             if not provider.is_verified:
                 return f"{provider.name} is reinstated. It is still waiting for verification."

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from litestar import MediaType, Request, Response, get
+from litestar import Request, Response, get
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 from markupsafe import Markup
@@ -13,9 +13,10 @@ from markupsafe import Markup
 from app.accounts.identity import Role
 from app.analytics.views import ViewCounter
 from app.booking.policy import STANDARD_POLICY
-from app.catalog import queries
-from app.catalog.discovery import AVAILABLE, FURTHEST_DAYS, ON_A_DAY, RATINGS, SORTS, parse_filters
+from app.catalog import queries as catalog
 from app.catalog.hours import weekly_summary
+from app.discovery import queries as discovery
+from app.discovery.filters import AVAILABLE, FURTHEST_DAYS, ON_A_DAY, RATINGS, SORTS, parse_filters
 from app.settings import Settings
 from app.shared.citytime import city_today
 from app.shared.clock import Clock
@@ -23,8 +24,8 @@ from app.shared.paging import page_number
 from app.shared.text import is_slug
 from app.web.context import ClockDep, SettingsDep
 from app.web.exceptions import PageMissing
-from app.web.fragments import Rendered, fragments, render_fragment
-from app.web.htmx import render, wants_fragment
+from app.web.fragments import Rendered, render_fragment, shared_fragment
+from app.web.htmx import fragment_response, render, wants_fragment
 
 UNKNOWN_CATEGORY = "We ignored the category “{slug}”: it isn't one we list."
 UNKNOWN_NEIGHBOURHOOD = "We ignored the neighbourhood “{slug}”: it isn't one we list."
@@ -58,14 +59,14 @@ async def _results(
         return Redirect(clean_url, status_code=303)
 
     async def catalogue() -> Rendered:
-        categories, neighbourhoods = await queries.filter_lists()
+        categories, neighbourhoods = await catalog.filter_lists()
         category = next((c for c in categories if c.slug == filters.category), None)
         neighbourhood = next((n for n in neighbourhoods if n.slug == filters.neighbourhood), None)
         if filters.category and category is None:
             notes.append(UNKNOWN_CATEGORY.format(slug=filters.category))
         if filters.neighbourhood and neighbourhood is None:
             notes.append(UNKNOWN_NEIGHBOURHOOD.format(slug=filters.neighbourhood))
-        results = await queries.search_providers(
+        results = await discovery.search_providers(
             filters,
             now=now,
             zone=zone,
@@ -101,15 +102,11 @@ async def _results(
         return Rendered(render_fragment(request, "catalog/_catalogue.html", context), context)
 
     # The filters, results and links are the same for every visitor: rendered once, reused.
-    rendered = await fragments(request).get_or_render(
-        f"{request.url.path}?{request.url.query}", catalogue, now=now
-    )
+    rendered = await shared_fragment(request, catalogue, now=now)
     _views(request).listed((card.id for card in rendered.context["results"].cards), now)
     if wants_fragment(request):
         # htmx pushes this URL to the address bar instead of the form's raw query string.
-        return Response(
-            rendered.html, media_type=MediaType.HTML, headers={"vary": "HX-Request", "hx-push-url": clean_url}
-        )
+        return fragment_response(rendered.html, headers={"hx-push-url": clean_url})
     return Template(
         template_name="catalog/results.html",
         context={**rendered.context, "catalogue": Markup(rendered.html)},  # noqa: S704 - our own rendering
@@ -126,7 +123,7 @@ async def home(request: Request, settings: SettingsDep, clock: ClockDep) -> Temp
 async def category_page(
     request: Request, slug: FromPath[str], settings: SettingsDep, clock: ClockDep
 ) -> Template | Redirect | Response:
-    category = await queries.category_by_slug(slug) if is_slug(slug) else None
+    category = await catalog.category_by_slug(slug) if is_slug(slug) else None
     if category is None:
         raise PageMissing("We don't list that category. Browse all home services instead.")
     return await _results(request, settings, clock, landing_category=category)
@@ -136,7 +133,7 @@ async def category_page(
 async def neighbourhood_page(
     request: Request, slug: FromPath[str], settings: SettingsDep, clock: ClockDep
 ) -> Template | Redirect | Response:
-    neighbourhood = await queries.neighbourhood_by_slug(slug) if is_slug(slug) else None
+    neighbourhood = await catalog.neighbourhood_by_slug(slug) if is_slug(slug) else None
     if neighbourhood is None:
         raise PageMissing("We don't list that neighbourhood. Browse the whole city instead.")
     return await _results(request, settings, clock, landing_neighbourhood=neighbourhood)
@@ -148,7 +145,7 @@ async def _visible_profile(
     """The provider's page data. Unverified and suspended providers are hidden from residents:
     only their owner (and administrators, who check them) see the page, with a banner."""
     profile = (
-        await queries.provider_profile(
+        await discovery.provider_profile(
             slug, now=clock.now(), zone=settings.city.zone, days_service=days_service
         )
         if is_slug(slug)
@@ -180,7 +177,7 @@ async def provider_page(
         context = {
             "provider": profile,
             "is_owner": is_owner,
-            "reviews": await queries.provider_reviews(profile.id, page=1),
+            "reviews": await discovery.provider_reviews(profile.id, page=1),
             "hours": weekly_summary(profile.hours),
             "policy": STANDARD_POLICY,
             "canonical": f"/providers/{profile.slug}",
@@ -191,7 +188,7 @@ async def provider_page(
     if user is None or user.role is Role.resident:
         # What every resident sees alike; owners and administrators may see more (see below).
         key = f"{request.url.path}?service={days_service}" if days_service else request.url.path
-        rendered = await fragments(request).get_or_render(key, public_page, now=now)
+        rendered = await shared_fragment(request, public_page, now=now, key=key)
     else:
         rendered = await public_page()
     profile = rendered.context["provider"]
@@ -213,7 +210,7 @@ async def provider_reviews_page(
 ) -> Template:
     """More reviews: the next page as a fragment for "Show more", or a page of its own without JS."""
     profile, _ = await _visible_profile(request, slug, clock, settings)
-    reviews = await queries.provider_reviews(profile.id, page=page_number(page))
+    reviews = await discovery.provider_reviews(profile.id, page=page_number(page))
     return render(
         request,
         "catalog/reviews.html",

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from app.catalog.search import words
 from app.shared.citytime import city_day_bounds, city_today
-from app.shared.money import AmountError, parse_amount
+from app.shared.money import AmountError, amount_text, parse_amount
 from app.shared.paging import page_number
 
 MAX_QUERY_LENGTH = 100
@@ -81,9 +81,7 @@ class Filters:
 
 
 def _euros(cents: int | None) -> str:
-    if cents is None:
-        return ""
-    return f"{cents // 100}" if cents % 100 == 0 else f"{cents / 100:.2f}"
+    return "" if cents is None else amount_text(cents)
 
 
 def _price(params: Mapping[str, str], name: str, which: str, notes: list[str]) -> int | None:

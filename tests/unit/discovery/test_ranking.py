@@ -1,6 +1,6 @@
 from datetime import UTC, datetime, timedelta
 
-from app.catalog.ranking import PRIOR_MEAN, availability, bayesian_rating, mean_rating, recommended_score
+from app.discovery.ranking import PRIOR_MEAN, availability, bayesian_rating, mean_rating, recommended_score
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 

@@ -3,7 +3,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.catalog.discovery import (
+from app.discovery.filters import (
     DATE_PAST,
     DATE_TOO_FAR,
     DATE_UNREADABLE,

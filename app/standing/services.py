@@ -75,7 +75,7 @@ def _require(note: str) -> str:
 
 
 async def provider_verify(
-    provider_id: int, *, note: str, now: datetime, zone: ZoneInfo, admin_id: int | None = None
+    *, provider_id: int, note: str, now: datetime, zone: ZoneInfo, admin_id: int | None = None
 ) -> None:
     """Make a provider public with the verified badge, keeping what was checked.
 
@@ -94,12 +94,12 @@ async def provider_verify(
         if admin_id is not None:
             await _log(admin_id, provider_id, ActionKind.verify, note, now)
     # Unverified providers' times are not kept up to date: open the booking window now.
-    await slot_services.slots_refresh(provider_id, now=now, zone=zone)
+    await slot_services.slots_refresh(provider_id=provider_id, now=now, zone=zone)
 
 
 async def provider_suspend(
-    provider_id: int,
     *,
+    provider_id: int,
     admin_id: int,
     reason: str,
     cancel_bookings: bool,
@@ -137,7 +137,7 @@ async def provider_suspend(
     cancelled = not_cancelled = 0
     for booking in confirmed:
         try:
-            await payment_services.cancel_by_provider(
+            await payment_services.booking_cancel_paid_by_provider(
                 config=config,
                 provider_id=provider_id,
                 public_id=booking["public_id"],
@@ -152,7 +152,7 @@ async def provider_suspend(
     return Suspension(cancelled=cancelled, released=released, not_cancelled=not_cancelled)
 
 
-async def provider_reinstate(provider_id: int, *, admin_id: int, note: str, now: datetime) -> None:
+async def provider_reinstate(*, provider_id: int, admin_id: int, note: str, now: datetime) -> None:
     """List a suspended provider again (if it is verified) and let residents book it."""
     note = _require(note)
     async with database.transaction():
