@@ -36,8 +36,10 @@ chaos: bootstrap
 migrate: bootstrap
 	$(PY) -m app.cli migrate
 
+# ruff, then the import contract in pyproject.toml (floors, routes, tables, pure rules, stripe).
 lint: bootstrap
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache
