@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from app.accounts.identity import CurrentUser, Role
+from app.accounts.rules import AccountState
 from app.accounts.tables import ThrottleEvent, UserAccount, UserSession
 from app.audit.rules import SUSPENDING_ACTIONS, Subject
 from app.audit.tables import AdminAction
@@ -26,6 +27,10 @@ class AccountRow:
     created_at: datetime
     last_login_at: datetime | None
     suspension_reason: str  # the latest, while suspended
+
+    @property
+    def state(self) -> AccountState:
+        return AccountState.of(is_active=self.is_active)
 
 
 @dataclass(frozen=True, slots=True)

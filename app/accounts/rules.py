@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import Enum
+
 from email_validator import EmailNotValidError, validate_email
 
 from app.accounts.identity import Role
@@ -48,3 +50,18 @@ def normalise_email(raw: str) -> str:
 def home_path_for(role: Role) -> str:
     """Where a person lands after signing in when no page asked for them."""
     return "/dashboard" if role is Role.provider else "/"
+
+
+class AccountState(str, Enum):
+    """Whether an account may sign in, as the administrators' list shows it."""
+
+    active = "active"
+    suspended = "suspended"
+
+    @property
+    def label(self) -> str:
+        return "Active" if self is AccountState.active else "Suspended"
+
+    @classmethod
+    def of(cls, *, is_active: bool) -> AccountState:
+        return cls.active if is_active else cls.suspended

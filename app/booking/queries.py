@@ -99,6 +99,10 @@ class BookingView:
     def is_upcoming(self, now: datetime) -> bool:
         return self.status in (Status.held, Status.confirmed) and self.ends_at > now
 
+    def status_at(self, now: datetime) -> Status:
+        """The status as of ``now``: a hold whose time ran out is expired, before the sweep stores it."""
+        return Status.expired if self.status is Status.held and self.held_until <= now else self.status
+
 
 _COLUMNS = (
     Booking.id,

@@ -18,6 +18,7 @@ from app.booking.forms import HoldForm, RescheduleForm
 from app.booking.pages import calendar_entry, own_booking, render_booking_page
 from app.booking.policy import STANDARD_POLICY
 from app.booking.state import Status
+from app.catalog.rules import Price
 from app.payments import services as payment_services
 from app.payments.pages import PaymentsDep
 from app.payments.queries import booking_money
@@ -120,6 +121,7 @@ async def _booking_page(
             "hold_minutes": settings.hold_minutes,
             "can_book": user is not None and user.role is Role.resident,
             "at_home": service["location"] == "customer_address",
+            "price": Price(service["online_price_cents"], service["list_price_cents"]),
         },
         fragment="booking/_times.html",
         status_code=status_code,

@@ -21,6 +21,19 @@ class ReviewStatus(StrEnum):
     rejected = "rejected"
     deleted = "deleted"
 
+    @property
+    def author_label(self) -> str:
+        """How the author sees where their review is."""
+        return _AUTHOR_LABELS.get(self, "Not published")
+
+    @property
+    def queue_label(self) -> str:
+        """How the moderation queue tells a new review from a published one that was reported."""
+        return "new" if self is ReviewStatus.pending else "published"
+
+
+_AUTHOR_LABELS = {ReviewStatus.pending: "Waiting for moderation", ReviewStatus.approved: "Published"}
+
 
 class ModerationReason(StrEnum):
     """Why a review was rejected (or reported): the fixed list the author is shown."""
