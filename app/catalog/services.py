@@ -8,6 +8,7 @@ slots, in booking.offer_services.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -218,6 +219,42 @@ async def photos_check_room(*, provider_id: int, adding: int) -> None:
     photos_add checks again under the provider's lock: two uploads may both pass this look.
     """
     await _photo_count_within_limit(provider_id, adding=adding)
+
+
+@dataclass(frozen=True, slots=True)
+class PhotosUploaded:
+    added: int
+    errors: list[str]  # one message per file that could not be used, naming it
+
+    @property
+    def notice(self) -> str | None:
+        return f"{self.added} photo{'s' if self.added != 1 else ''} added." if self.added else None
+
+
+async def photos_upload(
+    *,
+    provider_id: int,
+    count: int,
+    store_files: Callable[[], Awaitable[tuple[list[StoredImage], list[str]]]],
+    store: MediaStore,
+    alt_text: str,
+    now: datetime,
+) -> PhotosUploaded:
+    """Add ``count`` posted photos to the gallery: refused before any is decoded when there is no
+    room, stored by ``store_files()``, then added; if adding fails, the stored files are deleted
+    again (nothing points at them)."""
+    await photos_check_room(provider_id=provider_id, adding=count)
+    stored, errors = await store_files()
+    if stored:
+        try:
+            await photos_add(provider_id=provider_id, stored=stored, alt_text=alt_text, now=now)
+        except BaseException as error:
+            for image in stored:
+                store.delete(image.key)
+            if not isinstance(error, DomainError):
+                raise
+            return PhotosUploaded(added=0, errors=[*errors, error.message])
+    return PhotosUploaded(added=len(stored), errors=errors)
 
 
 async def photos_add(*, provider_id: int, stored: list[StoredImage], alt_text: str, now: datetime) -> None:

@@ -51,6 +51,12 @@ async def _service(provider_id: int, public_id: str) -> dict:
     return service
 
 
+def _alt_text(form) -> str:
+    """The photos' description as typed (NULs dropped, at most 200 characters)."""
+    described = form.get("alt_text")
+    return described.replace("\x00", "").strip()[:200] if isinstance(described, str) else ""
+
+
 def _details(form: ServiceForm, team: list[MemberView]) -> ServiceDetails:
     by_public_id = {member.public_id: member.id for member in team}
     chosen = [by_public_id[public_id] for public_id in form.members.data or [] if public_id in by_public_id]
@@ -256,43 +262,28 @@ class DashboardController(Controller):
     ) -> Response:
         form = await request.form()
         files = posted_files(form, "photos")
-        described = form.get("alt_text")
-        alt_text = described.replace("\x00", "").strip()[:200] if isinstance(described, str) else ""
-        if not files:
-            return await self._gallery(request, business, [NO_FILES], status_code=422)
-        if len(files) > MAX_FILES_PER_UPLOAD:
-            return await self._gallery(request, business, [TOO_MANY_FILES], status_code=422)
+        problem = NO_FILES if not files else TOO_MANY_FILES if len(files) > MAX_FILES_PER_UPLOAD else None
+        if problem:
+            return await self._gallery(request, business, [problem], status_code=422)
+        store = MediaStore(settings.media_root)
         try:
-            await catalog.photos_check_room(provider_id=business["id"], adding=len(files))
+            uploaded = await catalog.photos_upload(
+                provider_id=business["id"],
+                count=len(files),
+                store_files=lambda: store_uploads(store, files),
+                store=store,
+                alt_text=_alt_text(form) or f"Photo of {business['name']}",
+                now=clock.now(),
+            )
         except DomainError as error:
             return await self._gallery(request, business, [error.message], status_code=422)
-        store = MediaStore(settings.media_root)
-        stored, errors = await store_uploads(store, files)
-        if stored:
-            try:
-                await catalog.photos_add(
-                    provider_id=business["id"],
-                    stored=stored,
-                    alt_text=alt_text or f"Photo of {business['name']}",
-                    now=clock.now(),
-                )
-            except BaseException as error:
-                for image in stored:  # nothing points at these files any more
-                    store.delete(image.key)
-                if not isinstance(error, DomainError):
-                    raise
-                errors.append(error.message)
-                stored = []
-        added = f"{len(stored)} photo{'s' if len(stored) != 1 else ''} added." if stored else None
-        if errors:
-            status = 200 if stored else 422
-            return await self._gallery(request, business, errors, notice=added, status_code=status)
-        return await swap_or_redirect(
-            request,
-            lambda: self._gallery(request, business, notice=added),
-            to="/dashboard/photos",
-            notice=added,
-        )
+        if uploaded.errors:
+            status = 200 if uploaded.added else 422
+            return await self._gallery(
+                request, business, uploaded.errors, notice=uploaded.notice, status_code=status
+            )
+        gallery = lambda: self._gallery(request, business, notice=uploaded.notice)  # noqa: E731
+        return await swap_or_redirect(request, gallery, to="/dashboard/photos", notice=uploaded.notice)
 
     async def _after_photo_change(
         self, request: Request, business: dict, notice: str | None = None

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
-from decimal import Decimal
 from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post
@@ -16,12 +13,13 @@ from app.accounts.guards import requires_role
 from app.accounts.identity import Role
 from app.booking import queries as booking_queries
 from app.catalog.queries import provider_id_by_slug
+from app.payments import payout_files
 from app.payments import services as payment_services
 from app.payments.forms import RefundForm
 from app.payments.pages import PaymentsDep
 from app.payments.queries import booking_money, month_bounds, months_before, payouts, released_between
 from app.redemption import queries as redemption_queries
-from app.shared.citytime import city_today, format_city_time
+from app.shared.citytime import city_today
 from app.shared.errors import DomainError
 from app.shared.text import is_slug
 from app.web.context import ClockDep, SettingsDep
@@ -32,7 +30,6 @@ from app.web.htmx import render
 from app.web.params import whole_number
 from app.web.route_options import PRIVATE
 
-CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PAYOUT_MONTHS = 120  # the months of payouts one can look back on: ten years
 MONTH_OUTSIDE = "Payouts can be shown from {first} to this month. Choose a month in between."
 
@@ -54,23 +51,9 @@ def _month(raw: str | None, today: date) -> date:
     return chosen
 
 
-def _cell(value) -> str:
-    """A spreadsheet cell that can't run as a formula (names are typed by providers)."""
-    text = str(value)
-    return f"'{text}" if text.startswith(CSV_FORMULA_START) else text
-
-
-def _amount(cents: int) -> str:
-    return f"{Decimal(cents) / 100:.2f}"
-
-
-def _csv(rows: list[list], filename: str) -> Response:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in rows:
-        writer.writerow([_cell(value) for value in row])
+def _csv(text: str, filename: str) -> Response:
     return Response(
-        buffer.getvalue(),
+        text,
         media_type="text/csv; charset=utf-8",
         headers={**PRIVATE, "content-disposition": f'attachment; filename="{filename}"'},
     )
@@ -117,25 +100,8 @@ class MoneyAdminController(Controller):
     ) -> Response:
         chosen = _month(month, city_today(clock.now(), settings.city.zone))
         rows = await payouts(*month_bounds(chosen, settings.city.zone))
-        currency = settings.city.currency
-        table = [
-            ["provider", "web_address", "bookings", "paid", "refunded", "commission", "payout", "currency"]
-        ]
-        for row in rows:
-            totals = row.totals
-            table.append(
-                [
-                    row.name,
-                    row.slug,
-                    totals.bookings,
-                    _amount(totals.paid_cents),
-                    _amount(totals.refunded_cents),
-                    _amount(totals.commission_cents),
-                    _amount(totals.earning_cents),
-                    currency,
-                ]
-            )
-        return _csv(table, f"cityloop-payouts-{chosen:%Y-%m}.csv")
+        text = payout_files.payouts_csv(rows, currency=settings.city.currency)
+        return _csv(text, f"cityloop-payouts-{chosen:%Y-%m}.csv")
 
     @get("/payouts/{file_name:str}")
     async def provider_csv(
@@ -151,42 +117,13 @@ class MoneyAdminController(Controller):
         provider_id = await provider_id_by_slug(slug) if wanted else None
         if provider_id is None:
             raise PageMissing("There is no provider at that web address.")
-        zone, locale = settings.city.zone, settings.city.locale
-        chosen = _month(month, city_today(clock.now(), zone))
-        lines = await released_between(*month_bounds(chosen, zone), provider_id=provider_id)
-        table = [
-            [
-                "booking",
-                "released",
-                "visit",
-                "service",
-                "customer",
-                "outcome",
-                "paid",
-                "refunded",
-                "commission",
-                "payout",
-                "currency",
-            ]
-        ]
-        for line in lines:
-            entry = line.ledger
-            table.append(
-                [
-                    line.public_id,
-                    format_city_time(line.released_at, zone, locale, "yyyy-MM-dd HH:mm"),
-                    format_city_time(line.starts_at, zone, locale, "yyyy-MM-dd HH:mm"),
-                    line.service_name,
-                    line.customer,
-                    line.status.label,
-                    _amount(entry.paid_cents),
-                    _amount(entry.refunded_cents),
-                    _amount(entry.commission_cents),
-                    _amount(entry.earning_cents),
-                    settings.city.currency,
-                ]
-            )
-        return _csv(table, f"cityloop-payout-{slug}-{chosen:%Y-%m}.csv")
+        city = settings.city
+        chosen = _month(month, city_today(clock.now(), city.zone))
+        lines = await released_between(*month_bounds(chosen, city.zone), provider_id=provider_id)
+        text = payout_files.provider_payout_csv(
+            lines, zone=city.zone, locale=city.locale, currency=city.currency
+        )
+        return _csv(text, f"cityloop-payout-{slug}-{chosen:%Y-%m}.csv")
 
     # --- bookings and refunds -----------------------------------------------------------------
 

@@ -13,6 +13,7 @@ import logging
 import random
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from app import database
 from app.booking import services as booking_services
@@ -45,6 +46,7 @@ from app.payments.tables import Payment, Refund, StripeEvent
 from app.settings import CitySettings, Settings
 from app.shared.errors import ConflictError, DomainError, NotFoundError
 from app.shared.money import percent_of
+from app.team import services as team_services
 
 logger = logging.getLogger("cityloop.payments")
 
@@ -731,6 +733,38 @@ async def member_bookings_cancel(
         except ConflictError:
             continue  # paid, redeemed or cancelled meanwhile: the page shows what is left
     return cancelled
+
+
+async def team_member_leave(
+    *,
+    config: PaymentConfig,
+    provider_id: int,
+    member_id: int,
+    member_public_id: str,
+    bookings: str | None,
+    hand_to: str,
+    reason: str,
+    now: datetime,
+    zone: ZoneInfo,
+) -> list[tuple[str, str]]:
+    """Take a member off the schedule after dealing with their upcoming bookings as the provider
+    chose: ``bookings`` "move" gives them to ``hand_to``, "cancel" cancels them with full refunds,
+    None leaves them (and the member stays if any remain). Returns the bookings that couldn't be
+    given away, (public id, why); then the member stays on the schedule."""
+    if bookings == "move":
+        kept = await booking_services.bookings_hand_over(
+            provider_id=provider_id, from_member_id=member_id, to_member_public_id=hand_to, now=now
+        )
+        if kept:
+            return kept
+    elif bookings == "cancel":
+        await member_bookings_cancel(
+            config=config, provider_id=provider_id, member_id=member_id, reason=reason, now=now
+        )
+    await team_services.team_member_set_active(
+        provider_id=provider_id, public_id=member_public_id, active=False, now=now, zone=zone
+    )
+    return []
 
 
 async def day_close_with_refunds(*, config: PaymentConfig, now: datetime, **day) -> int:

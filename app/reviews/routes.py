@@ -92,38 +92,23 @@ async def review_submit(
     files = posted_files(posted, "photos")
     room = PHOTO_LIMIT - (len(review.photos) if review else 0)
     if not form.validate() or len(files) > room:
-        errors = [TOO_MANY] if len(files) > room else []
-        if files and not errors:
-            errors.append(PHOTOS_AGAIN)
+        errors = [TOO_MANY] if len(files) > room else [PHOTOS_AGAIN] if files else []
         return _page(request, view, review, form, photo_errors=errors, status_code=422)
     store = MediaStore(settings.media_root)
-    stored, photo_errors = await store_uploads(store, files)
-    if photo_errors:  # nothing is saved until every photo is usable, so the resident fixes one thing
-        for image in stored:
-            store.delete(image.key)
-        return _page(request, view, review, form, photo_errors=photo_errors, status_code=422)
     try:
-        if review is None:
-            await services.review_submit(
-                booking_id=view.id,
-                author_id=_user_id(request),
-                stars=form.stars.data,
-                body=form.body.data,
-                photos=stored,
-                now=clock.now(),
-            )
-        else:
-            await services.review_edit(
-                review_id=review.id,
-                author_id=_user_id(request),
-                stars=form.stars.data,
-                body=form.body.data,
-                photos=stored,
-                now=clock.now(),
-            )
+        await services.review_save(
+            booking_id=view.id,
+            review_id=review.id if review else None,
+            author_id=_user_id(request),
+            stars=form.stars.data,
+            body=form.body.data,
+            store_files=lambda: store_uploads(store, files),
+            store=store,
+            now=clock.now(),
+        )
+    except services.PhotosUnusable as refused:
+        return _page(request, view, review, form, photo_errors=refused.messages, status_code=422)
     except DomainError as error:
-        for image in stored:
-            store.delete(image.key)
         add_domain_error(form, error)
         return _page(request, view, review, form, status_code=error.status_code)
     flash(request, THANKS if review is None else UPDATED)

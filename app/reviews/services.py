@@ -7,12 +7,13 @@ aggregates always equal the approved reviews, whatever two moderators click at o
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from app import database
 from app.booking.tables import Booking
 from app.catalog.tables import Provider, Service
-from app.media.storage import StoredImage
+from app.media.storage import MediaStore, StoredImage
 from app.reviews.rules import (
     ALREADY_REVIEWED,
     PHOTO_LIMIT,
@@ -165,6 +166,45 @@ async def _authors_review(review_id: int, author_id: int, *, pending: bool = Fal
     if pending and review["status"] != ReviewStatus.pending.value:
         raise ConflictError(ALREADY_MODERATED)
     return review
+
+
+class PhotosUnusable(DomainError):
+    """Some posted photos can't be used: nothing is saved, so the author fixes one thing."""
+
+    def __init__(self, messages: list[str]) -> None:
+        super().__init__(" ".join(messages), field="photos")
+        self.messages = messages
+
+
+async def review_save(
+    *,
+    booking_id: int,
+    review_id: int | None,
+    author_id: int,
+    stars: int,
+    body: str,
+    store_files: Callable[[], Awaitable[tuple[list[StoredImage], list[str]]]],
+    store: MediaStore,
+    now: datetime,
+) -> None:
+    """Write the author's review of the booking (``review_id``: the one they are changing) with
+    the photos ``store_files()`` stores; a refusal deletes those files again."""
+    stored, problems = await store_files()
+    try:
+        if problems:
+            raise PhotosUnusable(problems)
+        if review_id is None:
+            await review_submit(
+                booking_id=booking_id, author_id=author_id, stars=stars, body=body, photos=stored, now=now
+            )
+        else:
+            await review_edit(
+                review_id=review_id, author_id=author_id, stars=stars, body=body, photos=stored, now=now
+            )
+    except DomainError:
+        for image in stored:  # nothing points at these files
+            store.delete(image.key)
+        raise
 
 
 async def review_edit(

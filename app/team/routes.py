@@ -37,6 +37,18 @@ from app.web.uploads import posted_files, store_uploads
 PHOTO_BODY_LIMIT = MAX_UPLOAD_BYTES + 1024 * 1024
 NO_MEMBER_HOURS = "Give at least one time range, or let them follow the business hours."
 LEFT_REASON = "The person booked for this visit can no longer come. Sorry for the change of plans."
+LEFT = "{name} is off the schedule: residents can no longer book them. Their past visits stay."
+NOT_HANDED_OVER = (
+    "{count} booking(s) couldn't be given away (listed below); the others were. "
+    "Give those to someone else, or cancel them."
+)
+
+
+async def _others(business: dict, member: MemberView) -> list[tuple[str, str]]:
+    """The colleagues a leaving member's bookings can go to."""
+    return [
+        (m.public_id, m.name) for m in await team_of(business["id"], active_only=True) if m.id != member.id
+    ]
 
 
 async def _member(business: dict, public_id: str) -> MemberView:
@@ -318,11 +330,7 @@ class TeamController(Controller):
     async def _leave_page(
         self, request, business, member, clock, form: LeaveForm | None = None, kept=(), status_code=200
     ) -> Template:
-        others = [
-            (m.public_id, m.name)
-            for m in await team_of(business["id"], active_only=True)
-            if m.id != member.id
-        ]
+        others = await _others(business, member)
         if form is None:
             form = LeaveForm(others=others)
         return render(
@@ -357,56 +365,30 @@ class TeamController(Controller):
         payments: PaymentsDep,
     ) -> Response:
         """Take someone off the schedule, first giving away or cancelling their upcoming bookings."""
-        member = await _member(business, public_id)
-        now = clock.now()
+        member, now = await _member(business, public_id), clock.now()
         upcoming = await booking_queries.member_upcoming_bookings(member.id, now=now)
-        others = [
-            (m.public_id, m.name)
-            for m in await team_of(business["id"], active_only=True)
-            if m.id != member.id
-        ]
-        form = await bind_form(LeaveForm, request, others=others)
-        if upcoming:
-            if not form.validate():
-                return await self._leave_page(request, business, member, clock, form, status_code=422)
-            if form.bookings.data == "move":
-                kept = await booking.bookings_hand_over(
-                    provider_id=business["id"],
-                    from_member_id=member.id,
-                    to_member_public_id=form.member.data,
-                    now=now,
-                )
-                if kept:
-                    form.form_errors.append(
-                        f"{len(kept)} booking(s) couldn't be given away (listed below); the others were. "
-                        "Give those to someone else, or cancel them."
-                    )
-                    return await self._leave_page(
-                        request, business, member, clock, form, kept, status_code=409
-                    )
-            else:
-                await payment_services.member_bookings_cancel(
-                    config=payments,
-                    provider_id=business["id"],
-                    member_id=member.id,
-                    reason=form.reason.data or LEFT_REASON,
-                    now=now,
-                )
+        form = await bind_form(LeaveForm, request, others=await _others(business, member))
+        if upcoming and not form.validate():
+            return await self._leave_page(request, business, member, clock, form, status_code=422)
         try:
-            await team.team_member_set_active(
+            kept = await payment_services.team_member_leave(
+                config=payments,
                 provider_id=business["id"],
-                public_id=member.public_id,
-                active=False,
+                member_id=member.id,
+                member_public_id=member.public_id,
+                bookings=form.bookings.data if upcoming else None,
+                hand_to=form.member.data or "",
+                reason=form.reason.data or LEFT_REASON,
                 now=now,
                 zone=settings.city.zone,
             )
         except DomainError as error:
             form.form_errors.append(error.message)
             return await self._leave_page(request, business, member, clock, form, status_code=409)
-        flash(
-            request,
-            f"{member.name} is off the schedule: residents can no longer book them. Their past visits stay.",
-        )
+        if kept:
+            form.form_errors.append(NOT_HANDED_OVER.format(count=len(kept)))
+            return await self._leave_page(request, business, member, clock, form, kept, status_code=409)
+        flash(request, LEFT.format(name=member.name))
         return Redirect("/dashboard/team", status_code=303)
 
     @post("/{public_id:str}/return")
