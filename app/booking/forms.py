@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from wtforms import Form, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 
+from app.booking.services import HoldRequest
 from app.web.forms import DayField, choice_id, choices, require_choice, strip
 from app.web.params import DayWindow
 
@@ -71,6 +72,18 @@ class HoldForm(TimeChoiceForm):
     def __init__(self, *args, area: list[tuple[int, str]], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.offer_area(area)
+
+    def hold_request(self, *, provider_slug: str, service_public_id: str) -> HoldRequest:
+        """What the resident asked to hold, once the form is valid."""
+        return HoldRequest(
+            provider_slug=provider_slug,
+            service_public_id=service_public_id,
+            starts_at=self.starts_at.instant,
+            address=self.address.data or "",
+            neighbourhood_id=self.neighbourhood.data,
+            note=self.note.data or "",
+            member_public_id=self.member.data or "",
+        )
 
     def offer_area(self, area: list[tuple[int, str]]) -> None:
         """The neighbourhoods the provider travels to, as the choices shown."""

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, QueryParameter
@@ -37,6 +38,35 @@ from app.web.route_options import PRIVATE
 FEED_HISTORY = timedelta(days=30)
 CALENDAR_ENDS = "Your calendar shows a year either side of today, so here is {shown}."
 DAY_NOT_IN_CALENDAR = "Your calendar shows a year either side of today: that day isn't in it."
+
+
+async def _week_of(
+    business: dict, first_day: date, *, service: str | None, member: str | None, now: datetime, zone: ZoneInfo
+) -> dict:
+    """The calendar's week: the chosen service's times from ``first_day``, for the chosen person."""
+    offered = [s for s in await services_of(business["id"]) if not s["is_archived"]]
+    chosen = next((s for s in offered if s["public_id"] == service), offered[0] if offered else None)
+    team = await team_of(business["id"], active_only=True)
+    person = next((m for m in team if m.public_id == member), None)
+    # A one-person business sees that person's times; a team sees everyone's unless one is chosen.
+    shown = person or (team[0] if len(team) == 1 else None)
+    week_slots = {}
+    if chosen is not None:
+        week_slots = await queries.week_slots(
+            chosen["id"], first_day, zone=zone, now=now, member_id=shown.id if shown else None
+        )
+    return {
+        "business": business,
+        "services": offered,
+        "chosen": chosen,
+        "team": team,
+        "person": person,
+        "week": week_slots,
+        "first_day": first_day,
+        "today": city_today(now, zone),
+        "now": now,
+        "unassigned": await queries.unassigned_bookings(business["id"], now=now),
+    }
 
 
 def _calendar(today: date) -> DayWindow:
@@ -86,36 +116,10 @@ class ProviderBookingController(Controller):
         member: Annotated[str | None, QueryParameter(name="member")] = None,
     ) -> Template:
         now, zone = clock.now(), settings.city.zone
-        today = city_today(now, zone)
-        first_day = _shown_day(request, week, today)  # seven days from here: today's week by default
-        offered = [s for s in await services_of(business["id"]) if not s["is_archived"]]
-        chosen = next((s for s in offered if s["public_id"] == service), offered[0] if offered else None)
-        team = await team_of(business["id"], active_only=True)
-        person = next((m for m in team if m.public_id == member), None)
-        # A one-person business sees that person's times; a team sees everyone's unless one is chosen.
-        shown = person or (team[0] if len(team) == 1 else None)
-        week_slots = {}
-        if chosen is not None:
-            week_slots = await queries.week_slots(
-                chosen["id"], first_day, zone=zone, now=now, member_id=shown.id if shown else None
-            )
-        return render(
-            request,
-            "dashboard/calendar.html",
-            {
-                "business": business,
-                "services": offered,
-                "chosen": chosen,
-                "team": team,
-                "person": person,
-                "week": week_slots,
-                "first_day": first_day,
-                "today": today,
-                "now": now,
-                "unassigned": await queries.unassigned_bookings(business["id"], now=now),
-                "feed_url": f"{settings.public_url}/calendar/{business['calendar_token']}.ics",
-            },
-        )
+        first_day = _shown_day(request, week, city_today(now, zone))  # today's week by default
+        context = await _week_of(business, first_day, service=service, member=member, now=now, zone=zone)
+        feed_url = f"{settings.public_url}/calendar/{business['calendar_token']}.ics"
+        return render(request, "dashboard/calendar.html", {**context, "feed_url": feed_url})
 
     async def _calendar_target(self, request: Request) -> str:
         """The week, service and person the provider was looking at (a field of the form)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from typing import Annotated
 
 from litestar import Request, Response, get, post
@@ -156,46 +157,47 @@ async def book_page(
     return await _booking_page(request, settings, clock, service, day, member, form)
 
 
+async def _book_again(
+    request: Request,
+    settings: Settings,
+    clock: Clock,
+    slug: str,
+    service_id: str,
+    form: HoldForm,
+    status_code: int,
+) -> Template:
+    """The booking page again with the refused form; only then are the neighbourhoods read."""
+    service = await _service_or_404(slug, service_id)
+    form.offer_area(await queries.service_area_choices(service["provider.id"]))
+    day = (await request.form()).get("day")
+    day = day if isinstance(day, str) else None
+    return await _booking_page(
+        request, settings, clock, service, day, form.member.data, form, status_code=status_code
+    )
+
+
 @post("/providers/{slug:str}/book/{service_id:str}", guards=[requires_login])
 async def book_submit(
     request: Request, slug: FromPath[str], service_id: FromPath[str], settings: SettingsDep, clock: ClockDep
 ) -> Response:
     form = await bind_form(HoldForm, request, area=[], now=clock.now())
-    day = (await request.form()).get("day")
-    day = day if isinstance(day, str) else None
-
-    async def page_again(status_code: int) -> Template:
-        # Only a refused hold needs the page (and the form's neighbourhoods) again.
-        service = await _service_or_404(slug, service_id)
-        form.offer_area(await queries.service_area_choices(service["provider.id"]))
-        return await _booking_page(
-            request, settings, clock, service, day, form.member.data, form, status_code=status_code
-        )
-
+    again = partial(_book_again, request, settings, clock, slug, service_id, form)
     if signed_in_user(request).role is not Role.resident:
         form.form_errors.append(ONLY_RESIDENTS)
-        return await page_again(403)
+        return await again(403)
     if not form.validate():
-        return await page_again(422)
+        return await again(422)
     try:
         public_id = await booking.booking_hold(
             resident_id=signed_in_user(request).id,
-            request=booking.HoldRequest(
-                provider_slug=slug,
-                service_public_id=service_id,
-                starts_at=form.starts_at.instant,
-                address=form.address.data or "",
-                neighbourhood_id=form.neighbourhood.data,
-                note=form.note.data or "",
-                member_public_id=form.member.data or "",
-            ),
+            request=form.hold_request(provider_slug=slug, service_public_id=service_id),
             now=clock.now(),
             zone=settings.city.zone,
             hold_minutes=settings.hold_minutes,
         )
     except DomainError as error:
         add_domain_error(form, error)
-        return await page_again(409 if error.status_code == 409 else 422)
+        return await again(409 if error.status_code == 409 else 422)
     return Redirect(f"/bookings/{public_id}", status_code=303)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 from typing import Annotated
 
 from litestar import Request, Response, get
@@ -160,6 +161,22 @@ async def _visible_profile(
     return profile, is_owner
 
 
+async def _provider_article(
+    request: Request, slug: str, clock: Clock, settings: Settings, days_service: str | None
+) -> Rendered:
+    """The provider page's article, with what the page around it needs."""
+    profile, is_owner = await _visible_profile(request, slug, clock, settings, days_service=days_service)
+    context = {
+        "provider": profile,
+        "is_owner": is_owner,
+        "reviews": await discovery.provider_reviews(profile.id, page=1),
+        "hours": weekly_summary(profile.hours),
+        "policy": STANDARD_POLICY,
+        "canonical": f"/providers/{profile.slug}",
+    }
+    return Rendered(render_fragment(request, "catalog/_provider_page.html", context), context)
+
+
 @get("/providers/{slug:str}", name="provider")
 async def provider_page(
     request: Request,
@@ -172,18 +189,7 @@ async def provider_page(
     now = clock.now()
     days_service = service if service and is_slug(service) else None
 
-    async def public_page() -> Rendered:
-        profile, is_owner = await _visible_profile(request, slug, clock, settings, days_service=days_service)
-        context = {
-            "provider": profile,
-            "is_owner": is_owner,
-            "reviews": await discovery.provider_reviews(profile.id, page=1),
-            "hours": weekly_summary(profile.hours),
-            "policy": STANDARD_POLICY,
-            "canonical": f"/providers/{profile.slug}",
-        }
-        return Rendered(render_fragment(request, "catalog/_provider_page.html", context), context)
-
+    public_page = partial(_provider_article, request, slug, clock, settings, days_service)
     user = request.scope.get("user")
     if user is None or user.role is Role.resident:
         # What every resident sees alike; owners and administrators may see more (see below).

@@ -30,10 +30,6 @@ from app.web.route_options import PRIVATE
 SEARCH_MAX = 100
 
 
-def _plural(count: int, one: str, many: str) -> str:
-    return f"{count} {one if count == 1 else many}"
-
-
 class ProviderAdminController(Controller):
     path = "/admin/providers"
     guards = [requires_role(Role.admin)]
@@ -152,22 +148,7 @@ class ProviderAdminController(Controller):
                 config=payments,
                 now=clock.now(),
             )
-            message = f"{provider.name} is suspended and hidden from residents."
-            if form.bookings.data != CANCEL:
-                return f"{message} Its upcoming bookings are kept."
-            message += (
-                f" {_plural(outcome.cancelled, 'upcoming booking was', 'upcoming bookings were')}"
-                " cancelled and refunded in full"
-            )
-            if outcome.released:
-                message += f"; {_plural(outcome.released, 'unpaid hold', 'unpaid holds')} ended"
-            message += "."
-            if outcome.not_cancelled:
-                message += (
-                    f" {_plural(outcome.not_cancelled, 'booking', 'bookings')} changed meanwhile and"
-                    " could not be cancelled: check them under Bookings."
-                )
-            return message
+            return outcome.summary(provider.name, bookings_cancelled=form.bookings.data == CANCEL)
 
         return await self._decide(
             request, slug, clock, "suspend", await bind_form(SuspendForm, request), decision

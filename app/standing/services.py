@@ -44,6 +44,27 @@ class Suspension:
     released: int = 0  # holds ended before they were paid
     not_cancelled: int = 0  # bookings that changed meanwhile (e.g. the resident cancelled first)
 
+    def summary(self, provider_name: str, *, bookings_cancelled: bool) -> str:
+        """What the administrator is told once the provider is suspended."""
+        message = f"{provider_name} is suspended and hidden from residents."
+        if not bookings_cancelled:
+            return f"{message} Its upcoming bookings are kept."
+        message += f" {_plural(self.cancelled, 'upcoming booking was', 'upcoming bookings were')}"
+        message += " cancelled and refunded in full"
+        if self.released:
+            message += f"; {_plural(self.released, 'unpaid hold', 'unpaid holds')} ended"
+        message += "."
+        if self.not_cancelled:
+            message += (
+                f" {_plural(self.not_cancelled, 'booking', 'bookings')} changed meanwhile and"
+                " could not be cancelled: check them under Bookings."
+            )
+        return message
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
 
 async def _changed(provider_id: int, rows: list[dict], refusal: str) -> None:
     """After a conditional update: say whether nothing matched because the provider is gone."""
