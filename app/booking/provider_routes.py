@@ -19,6 +19,7 @@ from app.booking.forms import PLANNING_YEAR, AssignMemberForm, ProviderCancelFor
 from app.booking.offer_queries import services_of
 from app.booking.pages import calendar_entry
 from app.catalog.pages import BusinessDep
+from app.catalog.queries import Business
 from app.payments import services as payment_services
 from app.payments.pages import PaymentsDep
 from app.payments.queries import booking_money
@@ -41,12 +42,18 @@ DAY_NOT_IN_CALENDAR = "Your calendar shows a year either side of today: that day
 
 
 async def _week_of(
-    business: dict, first_day: date, *, service: str | None, member: str | None, now: datetime, zone: ZoneInfo
+    business: Business,
+    first_day: date,
+    *,
+    service: str | None,
+    member: str | None,
+    now: datetime,
+    zone: ZoneInfo,
 ) -> dict:
     """The calendar's week: the chosen service's times from ``first_day``, for the chosen person."""
-    offered = [s for s in await services_of(business["id"]) if not s["is_archived"]]
+    offered = [s for s in await services_of(business.id) if not s["is_archived"]]
     chosen = next((s for s in offered if s["public_id"] == service), offered[0] if offered else None)
-    team = await team_of(business["id"], active_only=True)
+    team = await team_of(business.id, active_only=True)
     person = next((m for m in team if m.public_id == member), None)
     # A one-person business sees that person's times; a team sees everyone's unless one is chosen.
     shown = person or (team[0] if len(team) == 1 else None)
@@ -65,7 +72,7 @@ async def _week_of(
         "first_day": first_day,
         "today": city_today(now, zone),
         "now": now,
-        "unassigned": await queries.unassigned_bookings(business["id"], now=now),
+        "unassigned": await queries.unassigned_bookings(business.id, now=now),
     }
 
 
@@ -118,7 +125,7 @@ class ProviderBookingController(Controller):
         now, zone = clock.now(), settings.city.zone
         first_day = _shown_day(request, week, city_today(now, zone))  # today's week by default
         context = await _week_of(business, first_day, service=service, member=member, now=now, zone=zone)
-        feed_url = f"{settings.public_url}/calendar/{business['calendar_token']}.ics"
+        feed_url = f"{settings.public_url}/calendar/{business.calendar_token}.ics"
         return render(request, "dashboard/calendar.html", {**context, "feed_url": feed_url})
 
     async def _calendar_target(self, request: Request) -> str:
@@ -127,14 +134,16 @@ class ProviderBookingController(Controller):
         target = safe_next_path(back) if isinstance(back, str) else None
         return target if (target or "").startswith("/dashboard/calendar") else "/dashboard/calendar"
 
-    async def _slot(self, request: Request, business: dict, slot_id: int, closed: bool, clock) -> Response:
+    async def _slot(
+        self, request: Request, business: Business, slot_id: int, closed: bool, clock
+    ) -> Response:
         everyone = (await request.form()).get("scope") == "everyone"
         await booking.slot_set_closed(
-            provider_id=business["id"], slot_id=slot_id, closed=closed, now=clock.now(), everyone=everyone
+            provider_id=business.id, slot_id=slot_id, closed=closed, now=clock.now(), everyone=everyone
         )
 
         async def time() -> Response:
-            entry = await queries.calendar_entry(business["id"], slot_id, now=clock.now(), everyone=everyone)
+            entry = await queries.calendar_entry(business.id, slot_id, now=clock.now(), everyone=everyone)
             template = "dashboard/_time.html" if everyone else "dashboard/_slot.html"
             return render(request, template, {"slot": entry, "back": (await request.form()).get("back", "")})
 
@@ -165,18 +174,18 @@ class ProviderBookingController(Controller):
         chosen = _calendar_day(day, city_today(clock.now(), settings.city.zone))
         person = await self._person(business, member)
         start, end = city_day_bounds(chosen, settings.city.zone)
-        live = await booking.day_bookings(business["id"], start, end, member_id=person.id if person else None)
+        live = await booking.day_bookings(business.id, start, end, member_id=person.id if person else None)
         return render(
             request,
             "dashboard/close_day.html",
             {"business": business, "day": chosen, "bookings": live, "person": person},
         )
 
-    async def _person(self, business: dict, public_id: str | None):
+    async def _person(self, business: Business, public_id: str | None):
         """The team member a calendar action is for, or None for the whole team."""
         if not public_id:
             return None
-        person = await member_of(business["id"], public_id) if is_slug(public_id) else None
+        person = await member_of(business.id, public_id) if is_slug(public_id) else None
         if person is None:
             raise PageMissing("That person isn't on your team.")
         return person
@@ -206,7 +215,7 @@ class ProviderBookingController(Controller):
         return await self._day(request, business, day, False, settings, clock, payments)
 
     async def _day(
-        self, request: Request, business: dict, day: str, closed: bool, settings, clock, payments
+        self, request: Request, business: Business, day: str, closed: bool, settings, clock, payments
     ) -> Response:
         chosen = _calendar_day(day, city_today(clock.now(), settings.city.zone))
         form = await request.form()
@@ -217,7 +226,7 @@ class ProviderBookingController(Controller):
         try:
             cancelled = await payment_services.day_close_with_refunds(
                 config=payments,
-                provider_id=business["id"],
+                provider_id=business.id,
                 day_start=start,
                 day_end=end,
                 closed=closed,
@@ -243,7 +252,7 @@ class ProviderBookingController(Controller):
 
     @post("/calendar/feed/reset")
     async def reset_feed(self, request: Request, business: BusinessDep) -> Redirect:
-        await booking.calendar_token_reset(provider_id=business["id"])
+        await booking.calendar_token_reset(provider_id=business.id)
         flash(
             request, "Your calendar link is new. Calendars using the old link stop updating: subscribe again."
         )
@@ -263,10 +272,10 @@ class ProviderBookingController(Controller):
     ) -> Template:
         today = city_today(clock.now(), settings.city.zone)
         chosen = _shown_day(request, day, today)
-        team = await team_of(business["id"])
+        team = await team_of(business.id)
         person = next((m for m in team if m.public_id == member), None)
         agenda = await queries.day_agenda(
-            business["id"], chosen, zone=settings.city.zone, member_id=person.id if person else None
+            business.id, chosen, zone=settings.city.zone, member_id=person.id if person else None
         )
         return render(
             request,
@@ -283,8 +292,8 @@ class ProviderBookingController(Controller):
             headers=PRIVATE,
         )
 
-    async def _booking(self, business: dict, public_id: str) -> queries.BookingView:
-        view = await queries.provider_booking(business["id"], public_id) if is_slug(public_id) else None
+    async def _booking(self, business: Business, public_id: str) -> queries.BookingView:
+        view = await queries.provider_booking(business.id, public_id) if is_slug(public_id) else None
         if view is None:
             raise PageMissing("That booking isn't one of yours.")
         return view
@@ -328,7 +337,7 @@ class ProviderBookingController(Controller):
             try:
                 await payment_services.booking_cancel_paid_by_provider(
                     config=payments,
-                    provider_id=business["id"],
+                    provider_id=business.id,
                     public_id=view.public_id,
                     reason=form.reason.data,
                     now=clock.now(),
@@ -340,9 +349,9 @@ class ProviderBookingController(Controller):
                 return Redirect(f"/dashboard/bookings/{view.public_id}", status_code=303)
         return await self._booking_page(request, business, view, clock.now(), form, status_code=422)
 
-    async def _others_for(self, business: dict, view: queries.BookingView) -> list[tuple[str, str]]:
+    async def _others_for(self, business: Business, view: queries.BookingView) -> list[tuple[str, str]]:
         """Who else on the team performs the booking's service: whom it can be given to."""
-        service_id = await queries.service_id_of(business["id"], view.service_public_id)
+        service_id = await queries.service_id_of(business.id, view.service_public_id)
         performers = await service_team(service_id) if service_id is not None else []
         return [(m.public_id, m.name) for m in performers if m.public_id != view.member_public_id]
 
@@ -358,7 +367,7 @@ class ProviderBookingController(Controller):
         if form.validate():
             try:
                 moved = await booking.booking_assign_member(
-                    provider_id=business["id"],
+                    provider_id=business.id,
                     public_id=view.public_id,
                     member_public_id=form.member.data,
                     now=clock.now(),
@@ -380,7 +389,7 @@ class ProviderBookingController(Controller):
         view = await self._booking(business, public_id)
         try:
             await booking.booking_mark_no_show(
-                provider_id=business["id"], public_id=view.public_id, now=clock.now()
+                provider_id=business.id, public_id=view.public_id, now=clock.now()
             )
         except DomainError as error:
             flash(request, error.message, "error")

@@ -11,6 +11,7 @@ from app.booking.availability import Claim, MemberSlot, clashes
 from app.booking.codes import grouped, normalize
 from app.booking.state import LIVE_STATUSES_SQL, Status
 from app.booking.tables import Booking, ClosedTime, Slot, TimeOff
+from app.catalog.rules import Price, ServiceLocation
 from app.catalog.tables import Provider, ProviderServiceArea, Service
 from app.database import SqlValues, instant_from_db
 from app.shared.citytime import city_day_bounds, city_today, to_city
@@ -227,20 +228,49 @@ async def resident_bookings(
 # --- choosing a time ---------------------------------------------------------------------------
 
 
-async def bookable_service(provider_slug: str, service_public_id: str) -> dict | None:
+@dataclass(frozen=True, slots=True)
+class BookableService:
+    """A service residents can book now, with the provider it belongs to."""
+
+    id: int
+    public_id: str
+    name: str
+    duration_minutes: int
+    price: Price
+    at_home: bool  # at the resident's address; otherwise at the provider's premises
+    provider_id: int
+    provider_name: str
+    provider_slug: str
+    provider_address: str
+
+
+async def bookable_service(provider_slug: str, service_public_id: str) -> BookableService | None:
     """The service and its verified, not suspended provider, if residents can book it."""
     rows = await Service.raw(
-        "SELECT s.id, s.public_id, s.name, s.description, s.duration_minutes, s.online_price_cents, "
-        's.list_price_cents, s.location, p.id AS "provider.id", p.name AS "provider.name", '
-        'p.slug AS "provider.slug", p.address AS "provider.address", '
-        'p.min_notice_minutes AS "provider.min_notice_minutes", p.horizon_days AS "provider.horizon_days" '
+        "SELECT s.id, s.public_id, s.name, s.duration_minutes, s.online_price_cents, s.list_price_cents, "
+        "s.location, p.id AS provider_id, p.name AS provider_name, p.slug AS provider_slug, "
+        "p.address AS provider_address "
         "FROM service s JOIN provider p ON p.id = s.provider "
         "WHERE s.public_id = {} AND p.slug = {} AND NOT s.is_archived "
         "AND p.is_verified AND NOT p.is_suspended",
         service_public_id,
         provider_slug,
     )
-    return rows[0] if rows else None
+    if not rows:
+        return None
+    row = rows[0]
+    return BookableService(
+        id=row["id"],
+        public_id=row["public_id"],
+        name=row["name"],
+        duration_minutes=row["duration_minutes"],
+        price=Price(online_cents=row["online_price_cents"], list_cents=row["list_price_cents"]),
+        at_home=row["location"] == ServiceLocation.customer_address.value,
+        provider_id=row["provider_id"],
+        provider_name=row["provider_name"],
+        provider_slug=row["provider_slug"],
+        provider_address=row["provider_address"],
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,6 @@ from app.booking.forms import HoldForm, RescheduleForm
 from app.booking.pages import calendar_entry, own_booking, render_booking_page
 from app.booking.policy import STANDARD_POLICY
 from app.booking.state import Status
-from app.catalog.rules import Price
 from app.payments import services as payment_services
 from app.payments.pages import PaymentsDep
 from app.payments.queries import booking_money
@@ -52,7 +51,7 @@ def _chosen_day(raw: str | None, days: list[queries.BookingDay]) -> date:
     return next((d.day for d in days if d.free_times), days[0].day)
 
 
-async def _service_or_404(slug: str, public_id: str) -> dict:
+async def _service_or_404(slug: str, public_id: str) -> queries.BookableService:
     service = await queries.bookable_service(slug, public_id) if is_slug(slug) else None
     if service is None:
         raise PageMissing(
@@ -63,7 +62,7 @@ async def _service_or_404(slug: str, public_id: str) -> dict:
 
 
 async def _times_context(
-    service: dict,
+    service: queries.BookableService,
     day_param: str | None,
     member_param: str | None,
     form,
@@ -78,7 +77,7 @@ async def _times_context(
     being ``moving`` to another time keeps the person the resident asked for, and doesn't stand
     in its own way.
     """
-    team = await service_team(service["id"])
+    team = await service_team(service.id)
     if moving is not None and moving.member_requested:
         member_param = moving.member_public_id
         team = [m for m in team if m.public_id == member_param]
@@ -87,9 +86,9 @@ async def _times_context(
         "member_id": member.id if member else None,
         "ignoring_booking": moving.id if moving else None,
     }
-    days = await queries.service_days(service["id"], now=now, zone=zone, **within)
+    days = await queries.service_days(service.id, now=now, zone=zone, **within)
     day = _chosen_day(day_param, days)
-    times = await queries.service_day_times(service["id"], day, now=now, zone=zone, **within)
+    times = await queries.service_day_times(service.id, day, now=now, zone=zone, **within)
     return {
         "service": service,
         "days": days,
@@ -106,7 +105,7 @@ async def _booking_page(
     request: Request,
     settings: Settings,
     clock: Clock,
-    service: dict,
+    service: queries.BookableService,
     day_param: str | None,
     member_param: str | None,
     form: HoldForm,
@@ -121,8 +120,8 @@ async def _booking_page(
             "policy": STANDARD_POLICY,
             "hold_minutes": settings.hold_minutes,
             "can_book": user is not None and user.role is Role.resident,
-            "at_home": service["location"] == "customer_address",
-            "price": Price(service["online_price_cents"], service["list_price_cents"]),
+            "at_home": service.at_home,
+            "price": service.price,
         },
         fragment="booking/_times.html",
         status_code=status_code,
@@ -152,8 +151,8 @@ async def book_page(
 
         return fragment_response((await shared_fragment(request, times, now=clock.now())).html)
     service = await _service_or_404(slug, service_id)
-    await booking.bookings_expire_lapsed(now=clock.now(), provider_id=service["provider.id"])
-    form = HoldForm(area=await queries.service_area_choices(service["provider.id"]), now=clock.now())
+    await booking.bookings_expire_lapsed(now=clock.now(), provider_id=service.provider_id)
+    form = HoldForm(area=await queries.service_area_choices(service.provider_id), now=clock.now())
     return await _booking_page(request, settings, clock, service, day, member, form)
 
 
@@ -168,7 +167,7 @@ async def _book_again(
 ) -> Template:
     """The booking page again with the refused form; only then are the neighbourhoods read."""
     service = await _service_or_404(slug, service_id)
-    form.offer_area(await queries.service_area_choices(service["provider.id"]))
+    form.offer_area(await queries.service_area_choices(service.provider_id))
     day = (await request.form()).get("day")
     day = day if isinstance(day, str) else None
     return await _booking_page(

@@ -6,13 +6,13 @@ from litestar import Request
 from litestar.di import NamedDependency
 
 from app.accounts.guards import signed_in_user
-from app.catalog.queries import business_of
+from app.catalog.queries import Business, business_of
 from app.web.exceptions import PageMissing
 
 NO_BUSINESS = "This account has no business profile."
 
 
-async def provide_business(request: Request) -> dict:
+async def provide_business(request: Request) -> Business:
     """The provider row of the signed-in account, for handlers behind a provider guard."""
     business = await business_of(signed_in_user(request).id)
     if business is None:
@@ -21,4 +21,4 @@ async def provide_business(request: Request) -> dict:
 
 
 # Handler parameter injected by name (create_app registers provide_business as "business").
-BusinessDep = NamedDependency[dict]
+BusinessDep = NamedDependency[Business]

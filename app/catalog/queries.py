@@ -101,9 +101,45 @@ async def provider_suspension_reason(provider_id: int) -> str:
 # --- the provider's own business ---------------------------------------------------------------
 
 
-async def business_of(owner_id: int) -> dict | None:
-    """The provider row an account runs (one per provider account)."""
-    return await Provider.select().where(Provider.owner == owner_id).order_by(Provider.id).first()
+@dataclass(frozen=True, slots=True)
+class Business:
+    """The provider a signed-in account runs, as the pages of its dashboard use it."""
+
+    id: int
+    slug: str
+    name: str
+    description: str
+    neighbourhood_id: int | None
+    address: str
+    phone: str
+    is_verified: bool
+    is_suspended: bool
+    min_notice_minutes: int
+    horizon_days: int
+    buffer_minutes: int
+    calendar_token: str
+
+
+async def business_of(owner_id: int) -> Business | None:
+    """The business an account runs (one per provider account)."""
+    row = await Provider.select().where(Provider.owner == owner_id).order_by(Provider.id).first()
+    if row is None:
+        return None
+    return Business(
+        id=row["id"],
+        slug=row["slug"],
+        name=row["name"],
+        description=row["description"],
+        neighbourhood_id=row["neighbourhood"],
+        address=row["address"],
+        phone=row["phone"],
+        is_verified=bool(row["is_verified"]),
+        is_suspended=bool(row["is_suspended"]),
+        min_notice_minutes=row["min_notice_minutes"],
+        horizon_days=row["horizon_days"],
+        buffer_minutes=row["buffer_minutes"],
+        calendar_token=row["calendar_token"],
+    )
 
 
 async def service_area_ids(provider_id: int) -> list[int]:
@@ -122,8 +158,9 @@ async def opening_hours(provider_id: int, *, service_id: int | None = None) -> l
     return sorted(Interval(r["weekday"], r["opens_minute"], r["closes_minute"]) for r in await query)
 
 
-async def gallery(provider_id: int) -> list[dict]:
-    return (
+async def gallery(provider_id: int) -> list[Photo]:
+    """The provider's photos in the order its page shows them (the first is the cover)."""
+    rows = (
         await ProviderPhoto.select(
             ProviderPhoto.image_key, ProviderPhoto.width, ProviderPhoto.height, ProviderPhoto.alt_text
         )
@@ -131,6 +168,7 @@ async def gallery(provider_id: int) -> list[dict]:
         .order_by(ProviderPhoto.position)
         .order_by(ProviderPhoto.id)
     )
+    return [Photo(r["image_key"], r["width"], r["height"], r["alt_text"]) for r in rows]
 
 
 async def service_of(provider_id: int, public_id: str) -> dict | None:

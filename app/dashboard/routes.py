@@ -18,7 +18,7 @@ from app.catalog import queries as catalog_queries
 from app.catalog import services as catalog
 from app.catalog.forms import LOCATION_LABELS, HoursForm, ProfileForm, ServiceForm, WeekHoursForm
 from app.catalog.pages import BusinessDep
-from app.catalog.queries import categories, neighbourhood_choices, provider_suspension_reason
+from app.catalog.queries import Business, categories, neighbourhood_choices, provider_suspension_reason
 from app.catalog.rules import ServiceDetails, ServiceLocation
 from app.media.storage import MediaStore
 from app.media.uploads import MAX_UPLOAD_BYTES
@@ -49,6 +49,15 @@ async def _service(provider_id: int, public_id: str) -> dict:
     if service is None:
         raise PageMissing("That service doesn't exist, or belongs to another business.")
     return service
+
+
+async def _stored_hours(business: Business) -> HoursForm:
+    """The hours form filled with the weekly hours and booking rules as stored."""
+    rules = ("min_notice_minutes", "horizon_days", "buffer_minutes")
+    return HoursForm(
+        intervals=await catalog_queries.opening_hours(business.id),
+        data={rule: getattr(business, rule) for rule in rules},
+    )
 
 
 def _alt_text(form) -> str:
@@ -88,11 +97,11 @@ class DashboardController(Controller):
             "dashboard/home.html",
             {
                 "business": business,
-                "setup": await catalog_queries.checklist(business["id"]),
-                "week": await view_queries.views_since(business["id"], view_queries.last_days(today, 7)),
-                "month": await view_queries.views_since(business["id"], view_queries.last_days(today, 30)),
-                "suspension_reason": await provider_suspension_reason(business["id"])
-                if business["is_suspended"]
+                "setup": await catalog_queries.checklist(business.id),
+                "week": await view_queries.views_since(business.id, view_queries.last_days(today, 7)),
+                "month": await view_queries.views_since(business.id, view_queries.last_days(today, 30)),
+                "suspension_reason": await provider_suspension_reason(business.id)
+                if business.is_suspended
                 else "",
             },
         )
@@ -103,13 +112,13 @@ class DashboardController(Controller):
     async def profile_page(self, request: Request, business: BusinessDep) -> Template:
         form = ProfileForm(
             data={
-                "name": business["name"],
-                "slug": business["slug"],
-                "description": business["description"],
-                "neighbourhood": business["neighbourhood"],
-                "service_area": await catalog_queries.service_area_ids(business["id"]),
-                "address": business["address"],
-                "phone": business["phone"],
+                "name": business.name,
+                "slug": business.slug,
+                "description": business.description,
+                "neighbourhood": business.neighbourhood_id,
+                "service_area": await catalog_queries.service_area_ids(business.id),
+                "address": business.address,
+                "phone": business.phone,
             },
             neighbourhoods=await neighbourhood_choices(),
         )
@@ -123,7 +132,7 @@ class DashboardController(Controller):
             return render(request, "dashboard/profile.html", context, status_code=422)
         try:
             await catalog.provider_profile_update(
-                provider_id=business["id"],
+                provider_id=business.id,
                 changes=catalog.ProfileChanges(
                     name=form.name.data,
                     slug=form.slug.data,
@@ -147,15 +156,7 @@ class DashboardController(Controller):
     async def hours_page(
         self, request: Request, business: BusinessDep, settings: SettingsDep, clock: ClockDep
     ) -> Template:
-        form = HoursForm(
-            intervals=await catalog_queries.opening_hours(business["id"]),
-            data={
-                "min_notice_minutes": business["min_notice_minutes"],
-                "horizon_days": business["horizon_days"],
-                "buffer_minutes": business["buffer_minutes"],
-            },
-        )
-        return await self._hours(request, business, settings, clock, form)
+        return await self._hours(request, business, settings, clock, await _stored_hours(business))
 
     async def _hours(
         self, request, business, settings, clock, form, time_off_form=None, status_code=200
@@ -168,7 +169,7 @@ class DashboardController(Controller):
                 "form": form,
                 "business": business,
                 "time_off_form": time_off_form or TimeOffForm(today=today),
-                "time_off": await booking_queries.time_off_of(business["id"], today=today),
+                "time_off": await booking_queries.time_off_of(business.id, today=today),
             },
             status_code=status_code,
         )
@@ -181,7 +182,7 @@ class DashboardController(Controller):
         if not form.validate():
             return await self._hours(request, business, settings, clock, form, status_code=422)
         await offers.provider_set_hours(
-            provider_id=business["id"],
+            provider_id=business.id,
             intervals=form.intervals,
             min_notice_minutes=form.min_notice_minutes.data,
             horizon_days=form.horizon_days.data,
@@ -199,15 +200,12 @@ class DashboardController(Controller):
         today = city_today(clock.now(), settings.city.zone)
         time_off_form = await bind_form(TimeOffForm, request, today=today)
         if not time_off_form.validate():
-            hours_form = HoursForm(
-                intervals=await catalog_queries.opening_hours(business["id"]),
-                data={key: business[key] for key in ("min_notice_minutes", "horizon_days", "buffer_minutes")},
-            )
+            hours_form = await _stored_hours(business)
             return await self._hours(
                 request, business, settings, clock, hours_form, time_off_form, status_code=422
             )
         await booking.time_off_add(
-            provider_id=business["id"],
+            provider_id=business.id,
             first_day=time_off_form.first_day.data,
             last_day=time_off_form.last_day.data,
             note=time_off_form.note.data or "",
@@ -227,7 +225,7 @@ class DashboardController(Controller):
         clock: ClockDep,
     ) -> Redirect:
         await booking.time_off_remove(
-            provider_id=business["id"], time_off_id=time_off_id, now=clock.now(), zone=settings.city.zone
+            provider_id=business.id, time_off_id=time_off_id, now=clock.now(), zone=settings.city.zone
         )
         flash(request, "Those days are open for bookings again.")
         return Redirect("/dashboard/hours#time-off", status_code=303)
@@ -239,14 +237,19 @@ class DashboardController(Controller):
         return await self._gallery(request, business)
 
     async def _gallery(
-        self, request: Request, business: dict, errors=(), notice: str | None = None, status_code: int = 200
+        self,
+        request: Request,
+        business: Business,
+        errors=(),
+        notice: str | None = None,
+        status_code: int = 200,
     ) -> Template:
         return render(
             request,
             "dashboard/photos.html",
             {
                 "business": business,
-                "photos": await catalog_queries.gallery(business["id"]),
+                "photos": await catalog_queries.gallery(business.id),
                 "errors": list(errors),
                 "notice": notice,
                 "limit": catalog.PHOTO_LIMIT,
@@ -268,11 +271,11 @@ class DashboardController(Controller):
         store = MediaStore(settings.media_root)
         try:
             uploaded = await catalog.photos_upload(
-                provider_id=business["id"],
+                provider_id=business.id,
                 count=len(files),
                 store_files=lambda: store_uploads(store, files),
                 store=store,
-                alt_text=_alt_text(form) or f"Photo of {business['name']}",
+                alt_text=_alt_text(form) or f"Photo of {business.name}",
                 now=clock.now(),
             )
         except DomainError as error:
@@ -286,7 +289,7 @@ class DashboardController(Controller):
         return await swap_or_redirect(request, gallery, to="/dashboard/photos", notice=uploaded.notice)
 
     async def _after_photo_change(
-        self, request: Request, business: dict, notice: str | None = None
+        self, request: Request, business: Business, notice: str | None = None
     ) -> Response:
         return await swap_or_redirect(
             request, lambda: self._gallery(request, business), to="/dashboard/photos", notice=notice
@@ -294,17 +297,17 @@ class DashboardController(Controller):
 
     @post("/photos/{key:str}/cover")
     async def photo_cover(self, request: Request, business: BusinessDep, key: FromPath[str]) -> Response:
-        await catalog.photo_make_cover(provider_id=business["id"], image_key=key)
+        await catalog.photo_make_cover(provider_id=business.id, image_key=key)
         return await self._after_photo_change(request, business)
 
     @post("/photos/{key:str}/earlier")
     async def photo_earlier(self, request: Request, business: BusinessDep, key: FromPath[str]) -> Response:
-        await catalog.photo_move(provider_id=business["id"], image_key=key, steps=-1)
+        await catalog.photo_move(provider_id=business.id, image_key=key, steps=-1)
         return await self._after_photo_change(request, business)
 
     @post("/photos/{key:str}/later")
     async def photo_later(self, request: Request, business: BusinessDep, key: FromPath[str]) -> Response:
-        await catalog.photo_move(provider_id=business["id"], image_key=key, steps=1)
+        await catalog.photo_move(provider_id=business.id, image_key=key, steps=1)
         return await self._after_photo_change(request, business)
 
     @post("/photos/{key:str}/delete")
@@ -312,7 +315,7 @@ class DashboardController(Controller):
         self, request: Request, business: BusinessDep, key: FromPath[str], settings: SettingsDep
     ) -> Response:
         await catalog.photo_delete(
-            provider_id=business["id"], image_key=key, store=MediaStore(settings.media_root)
+            provider_id=business.id, image_key=key, store=MediaStore(settings.media_root)
         )
         return await self._after_photo_change(request, business, notice=PHOTO_DELETED)
 
@@ -320,13 +323,13 @@ class DashboardController(Controller):
 
     @get("/services", name="dashboard_services")
     async def services_page(self, request: Request, business: BusinessDep) -> Template:
-        team = await team_of(business["id"], active_only=True)
+        team = await team_of(business.id, active_only=True)
         return render(
             request,
             "dashboard/services.html",
             {
                 "business": business,
-                "services": await offer_queries.services_of(business["id"]),
+                "services": await offer_queries.services_of(business.id),
                 "locations": LOCATION_LABELS,
                 "team": team,
                 "performers": {
@@ -345,7 +348,7 @@ class DashboardController(Controller):
 
     @get("/services/new", name="dashboard_service_new")
     async def service_new_page(self, request: Request, business: BusinessDep) -> Template:
-        team = await team_of(business["id"], active_only=True)
+        team = await team_of(business.id, active_only=True)
         form = await self._service_form(request, team, data={"members": [m.public_id for m in team]})
         return render(
             request, "dashboard/service_form.html", {"form": form, "business": business, "service": None}
@@ -355,14 +358,14 @@ class DashboardController(Controller):
     async def service_new_submit(
         self, request: Request, business: BusinessDep, settings: SettingsDep, clock: ClockDep
     ) -> Response:
-        team = await team_of(business["id"], active_only=True)
+        team = await team_of(business.id, active_only=True)
         form = await self._service_form(request, team)
         if not form.validate():
             context = {"form": form, "business": business, "service": None}
             return render(request, "dashboard/service_form.html", context, status_code=422)
         try:
             await offers.service_create(
-                provider_id=business["id"],
+                provider_id=business.id,
                 details=_details(form, team),
                 now=clock.now(),
                 zone=settings.city.zone,
@@ -378,8 +381,8 @@ class DashboardController(Controller):
     async def service_page(
         self, request: Request, business: BusinessDep, public_id: FromPath[str]
     ) -> Template:
-        service = await _service(business["id"], public_id)
-        team = await team_of(business["id"], active_only=True)
+        service = await _service(business.id, public_id)
+        team = await team_of(business.id, active_only=True)
         form = await self._service_form(
             request,
             team,
@@ -408,15 +411,15 @@ class DashboardController(Controller):
         settings: SettingsDep,
         clock: ClockDep,
     ) -> Response:
-        service = await _service(business["id"], public_id)
-        team = await team_of(business["id"], active_only=True)
+        service = await _service(business.id, public_id)
+        team = await team_of(business.id, active_only=True)
         form = await self._service_form(request, team)
         context = {"form": form, "business": business, "service": service}
         if not form.validate():
             return render(request, "dashboard/service_form.html", context, status_code=422)
         try:
             await offers.service_update(
-                provider_id=business["id"],
+                provider_id=business.id,
                 public_id=public_id,
                 details=_details(form, team),
                 now=clock.now(),
@@ -432,9 +435,9 @@ class DashboardController(Controller):
     async def service_hours_page(
         self, request: Request, business: BusinessDep, public_id: FromPath[str]
     ) -> Template:
-        service = await _service(business["id"], public_id)
-        own = await catalog_queries.opening_hours(business["id"], service_id=service["id"])
-        form = WeekHoursForm(intervals=own or await catalog_queries.opening_hours(business["id"]))
+        service = await _service(business.id, public_id)
+        own = await catalog_queries.opening_hours(business.id, service_id=service["id"])
+        form = WeekHoursForm(intervals=own or await catalog_queries.opening_hours(business.id))
         return render(
             request,
             "dashboard/service_hours.html",
@@ -450,14 +453,14 @@ class DashboardController(Controller):
         settings: SettingsDep,
         clock: ClockDep,
     ) -> Response:
-        service = await _service(business["id"], public_id)
+        service = await _service(business.id, public_id)
         form = await bind_form(WeekHoursForm, request)
         follow = (await request.form()).get("follow") == "business"
         if not form.validate_own(follow=follow, empty=NO_SERVICE_HOURS):
             context = {"business": business, "service": service, "form": form, "has_own": True}
             return render(request, "dashboard/service_hours.html", context, status_code=422)
         await offers.service_set_hours(
-            provider_id=business["id"],
+            provider_id=business.id,
             public_id=public_id,
             intervals=None if follow else form.intervals,
             now=clock.now(),
@@ -473,16 +476,16 @@ class DashboardController(Controller):
     async def service_delete_page(
         self, request: Request, business: BusinessDep, public_id: FromPath[str]
     ) -> Template:
-        service = await _service(business["id"], public_id)
+        service = await _service(business.id, public_id)
         return render(request, "dashboard/service_delete.html", {"business": business, "service": service})
 
     @post("/services/{public_id:str}/delete")
     async def service_delete(
         self, request: Request, business: BusinessDep, public_id: FromPath[str], clock: ClockDep
     ) -> Redirect:
-        service = await _service(business["id"], public_id)
+        service = await _service(business.id, public_id)
         try:
-            await offers.service_delete(provider_id=business["id"], public_id=public_id, now=clock.now())
+            await offers.service_delete(provider_id=business.id, public_id=public_id, now=clock.now())
         except DomainError as error:
             flash(request, f"We kept “{service['name']}”. {error.message}", "error")
         else:
@@ -514,16 +517,16 @@ class DashboardController(Controller):
     async def _set_archived(
         self,
         request: Request,
-        business: dict,
+        business: Business,
         public_id: str,
         archived: bool,
         settings: Settings,
         clock,
     ) -> Redirect:
-        service = await _service(business["id"], public_id)
+        service = await _service(business.id, public_id)
         try:
             await offers.service_set_archived(
-                provider_id=business["id"],
+                provider_id=business.id,
                 public_id=public_id,
                 archived=archived,
                 now=clock.now(),

@@ -30,7 +30,7 @@ class EarningsController(Controller):
         zone = settings.city.zone
         this_month = city_today(clock.now(), zone).replace(day=1)
         since, _ = month_bounds(months_before(this_month, MONTHS_SHOWN - 1), zone)
-        earnings = await provider_earnings(business["id"], since=since, zone=zone)
+        earnings = await provider_earnings(business.id, since=since, zone=zone)
         return render(
             request,
             "dashboard/earnings.html",

@@ -11,6 +11,7 @@ from litestar.response import Redirect, Template
 from app.accounts.guards import requires_role
 from app.accounts.identity import Role
 from app.catalog.pages import BusinessDep
+from app.catalog.queries import Business
 from app.redemption import services as redemption
 from app.redemption.forms import RedeemForm
 from app.shared.errors import DomainError, TooManyAttemptsError
@@ -45,13 +46,13 @@ class RedeemController(Controller):
         # A QR scanned with the phone's own camera opens this page with the code filled in.
         return self._page(request, business, RedeemForm(data={"code": (code or "")[:300]}))
 
-    async def _attempt(self, request: Request, business: dict, settings, clock, action) -> Response:
+    async def _attempt(self, request: Request, business: Business, settings, clock, action) -> Response:
         form = await bind_form(RedeemForm, request)
         if not form.validate():
             return self._page(request, business, form, status_code=422)
         try:
             found = await action(
-                provider_id=business["id"],
+                provider_id=business.id,
                 account_id=request.scope["user"].id,
                 typed=form.code.data,
                 now=clock.now(),
@@ -92,7 +93,7 @@ class RedeemController(Controller):
     ) -> Redirect:
         try:
             await redemption.booking_redeem_undo(
-                provider_id=business["id"],
+                provider_id=business.id,
                 account_id=request.scope["user"].id,
                 public_id=public_id,
                 now=clock.now(),

@@ -7,6 +7,7 @@ from litestar import Controller, Request, Response, get, post
 from app.accounts.guards import requires_role
 from app.accounts.identity import Role
 from app.catalog.pages import BusinessDep
+from app.catalog.queries import Business
 from app.reviews import services
 from app.reviews.forms import ReasonForm, ReplyForm
 from app.reviews.queries import provider_published_reviews, provider_review
@@ -41,8 +42,10 @@ class ProviderReviewsController(Controller):
         page = page_number(request.query_params.get("page"))
         return await self._page(request, business, page)
 
-    async def _page(self, request: Request, business: dict, page: int = 1, *, failed=None, status_code=200):
-        listing = await provider_published_reviews(business["id"], page=page)
+    async def _page(
+        self, request: Request, business: Business, page: int = 1, *, failed=None, status_code=200
+    ):
+        listing = await provider_published_reviews(business.id, page=page)
         return render(
             request,
             "dashboard/reviews.html",
@@ -58,7 +61,7 @@ class ProviderReviewsController(Controller):
     async def _answer(
         self,
         request: Request,
-        business: dict,
+        business: Business,
         review_id: int,
         *,
         notice: str = "",
@@ -70,7 +73,7 @@ class ProviderReviewsController(Controller):
             return await self._page(request, business, failed=failed, status_code=status_code)
 
         async def row() -> Response:
-            review = await provider_review(review_id, business["id"])
+            review = await provider_review(review_id, business.id)
             if review is None:
                 raise PageMissing("That review isn't published any more.")
             return render(
@@ -91,7 +94,7 @@ class ProviderReviewsController(Controller):
         )
 
     async def _submit(
-        self, request: Request, business: dict, review_id: int, kind: str, form, write, notice: str
+        self, request: Request, business: Business, review_id: int, kind: str, form, write, notice: str
     ) -> Response:
         """Validate the row's form, call ``write(business, form)``; the row (or list) answers either way."""
         status_code = 422
@@ -108,7 +111,7 @@ class ProviderReviewsController(Controller):
         )
 
     async def _reply(
-        self, request: Request, business: dict, review_id: int, now, *, editing: bool
+        self, request: Request, business: Business, review_id: int, now, *, editing: bool
     ) -> Response:
         form = await bind_form(ReplyForm, request, prefix=f"reply-{review_id}-")
         write = services.reply_edit if editing else services.reply_create
@@ -119,7 +122,7 @@ class ProviderReviewsController(Controller):
             "reply",
             form,
             lambda business, form: write(
-                review_id=review_id, provider_id=business["id"], text=form.text.data, now=now
+                review_id=review_id, provider_id=business.id, text=form.text.data, now=now
             ),
             REPLY_SAVED if editing else REPLIED,
         )
@@ -149,7 +152,7 @@ class ProviderReviewsController(Controller):
             form,
             lambda business, form: services.review_report(
                 review_id=review_id,
-                provider_id=business["id"],
+                provider_id=business.id,
                 reporter_id=request.scope["user"].id,
                 reason=form.chosen,
                 note=form.note.data or "",

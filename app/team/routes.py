@@ -15,7 +15,7 @@ from app.booking.offer_queries import services_of
 from app.catalog.forms import WeekHoursForm
 from app.catalog.hours import weekly_summary
 from app.catalog.pages import BusinessDep
-from app.catalog.queries import opening_hours
+from app.catalog.queries import Business, opening_hours
 from app.media.storage import MediaStore
 from app.media.uploads import MAX_UPLOAD_BYTES
 from app.payments import services as payment_services
@@ -44,22 +44,20 @@ NOT_HANDED_OVER = (
 )
 
 
-async def _others(business: dict, member: MemberView) -> list[tuple[str, str]]:
+async def _others(business: Business, member: MemberView) -> list[tuple[str, str]]:
     """The colleagues a leaving member's bookings can go to."""
-    return [
-        (m.public_id, m.name) for m in await team_of(business["id"], active_only=True) if m.id != member.id
-    ]
+    return [(m.public_id, m.name) for m in await team_of(business.id, active_only=True) if m.id != member.id]
 
 
-async def _member(business: dict, public_id: str) -> MemberView:
-    member = await member_of(business["id"], public_id) if is_slug(public_id) else None
+async def _member(business: Business, public_id: str) -> MemberView:
+    member = await member_of(business.id, public_id) if is_slug(public_id) else None
     if member is None:
         raise PageMissing(team.NOT_ON_TEAM)
     return member
 
 
-async def _service_choices(business: dict) -> list[tuple[int, str]]:
-    return [(s["id"], s["name"]) for s in await services_of(business["id"]) if not s["is_archived"]]
+async def _service_choices(business: Business) -> list[tuple[int, str]]:
+    return [(s["id"], s["name"]) for s in await services_of(business.id) if not s["is_archived"]]
 
 
 async def _stored_photo(request: Request, settings) -> tuple[list, list[str]]:
@@ -76,8 +74,8 @@ class TeamController(Controller):
 
     @get("/", name="dashboard_team")
     async def team_page(self, request: Request, business: BusinessDep, clock: ClockDep) -> Template:
-        members = await team_of(business["id"])
-        services = {s["id"]: s["name"] for s in await services_of(business["id"]) if not s["is_archived"]}
+        members = await team_of(business.id)
+        services = {s["id"]: s["name"] for s in await services_of(business.id) if not s["is_archived"]}
         return render(
             request,
             "team/team.html",
@@ -87,7 +85,7 @@ class TeamController(Controller):
                 "service_names": {
                     m.id: [services[sid] for sid in sorted(m.service_ids) if sid in services] for m in members
                 },
-                "unassigned": await booking_queries.unassigned_bookings(business["id"], now=clock.now()),
+                "unassigned": await booking_queries.unassigned_bookings(business.id, now=clock.now()),
             },
         )
 
@@ -114,7 +112,7 @@ class TeamController(Controller):
             return render(request, "team/member_new.html", context, status_code=422)
         try:
             public_id = await team.team_member_create(
-                provider_id=business["id"],
+                provider_id=business.id,
                 name=form.name.data,
                 service_ids=form.services.data,
                 now=clock.now(),
@@ -134,7 +132,7 @@ class TeamController(Controller):
     async def _member_page(
         self,
         request: Request,
-        business: dict,
+        business: Business,
         member: MemberView,
         settings,
         clock,
@@ -146,7 +144,7 @@ class TeamController(Controller):
         status_code: int = 200,
     ) -> Template:
         services = await _service_choices(business)
-        business_hours = await opening_hours(business["id"])
+        business_hours = await opening_hours(business.id)
         today = city_today(clock.now(), settings.city.zone)
         return render(
             request,
@@ -162,9 +160,7 @@ class TeamController(Controller):
                 "business_summary": weekly_summary(business_hours),
                 "own_summary": weekly_summary(member.own_hours),
                 "time_off_form": time_off_form or TimeOffForm(today=today),
-                "time_off": await booking_queries.time_off_of(
-                    business["id"], today=today, member_id=member.id
-                ),
+                "time_off": await booking_queries.time_off_of(business.id, today=today, member_id=member.id),
                 "photo_errors": photo_errors or [],
                 "upcoming": await booking_queries.member_upcoming_bookings(member.id, now=clock.now()),
             },
@@ -197,7 +193,7 @@ class TeamController(Controller):
         if form.validate():
             try:
                 await team.team_member_update(
-                    provider_id=business["id"],
+                    provider_id=business.id,
                     public_id=member.public_id,
                     name=form.name.data,
                     service_ids=form.services.data,
@@ -229,7 +225,7 @@ class TeamController(Controller):
                 request, business, member, settings, clock, photo_errors=errors, status_code=422
             )
         await team.team_member_set_photo(
-            provider_id=business["id"],
+            provider_id=business.id,
             public_id=member.public_id,
             photo=stored[0],
             store=MediaStore(settings.media_root),
@@ -243,7 +239,7 @@ class TeamController(Controller):
     ) -> Redirect:
         member = await _member(business, public_id)
         await team.team_member_set_photo(
-            provider_id=business["id"],
+            provider_id=business.id,
             public_id=member.public_id,
             photo=None,
             store=MediaStore(settings.media_root),
@@ -268,7 +264,7 @@ class TeamController(Controller):
                 request, business, member, settings, clock, hours_form=hours_form, status_code=422
             )
         await team.team_member_set_hours(
-            provider_id=business["id"],
+            provider_id=business.id,
             public_id=member.public_id,
             intervals=None if follow else hours_form.intervals,
             now=clock.now(),
@@ -297,7 +293,7 @@ class TeamController(Controller):
                 request, business, member, settings, clock, time_off_form=time_off_form, status_code=422
             )
         await booking.time_off_add(
-            provider_id=business["id"],
+            provider_id=business.id,
             member_id=member.id,
             first_day=time_off_form.first_day.data,
             last_day=time_off_form.last_day.data,
@@ -320,7 +316,7 @@ class TeamController(Controller):
     ) -> Redirect:
         member = await _member(business, public_id)
         await booking.time_off_remove(
-            provider_id=business["id"], time_off_id=time_off_id, now=clock.now(), zone=settings.city.zone
+            provider_id=business.id, time_off_id=time_off_id, now=clock.now(), zone=settings.city.zone
         )
         flash(request, f"Those days are open for {member.name}'s bookings again.")
         return Redirect(f"/dashboard/team/{member.public_id}#time-off", status_code=303)
@@ -373,7 +369,7 @@ class TeamController(Controller):
         try:
             kept = await payment_services.team_member_leave(
                 config=payments,
-                provider_id=business["id"],
+                provider_id=business.id,
                 member_id=member.id,
                 member_public_id=member.public_id,
                 bookings=form.bookings.data if upcoming else None,
@@ -402,7 +398,7 @@ class TeamController(Controller):
     ) -> Redirect:
         member = await _member(business, public_id)
         await team.team_member_set_active(
-            provider_id=business["id"],
+            provider_id=business.id,
             public_id=member.public_id,
             active=True,
             now=clock.now(),
