@@ -51,8 +51,8 @@ async def _week_of(
     zone: ZoneInfo,
 ) -> dict:
     """The calendar's week: the chosen service's times from ``first_day``, for the chosen person."""
-    offered = [s for s in await services_of(business.id) if not s["is_archived"]]
-    chosen = next((s for s in offered if s["public_id"] == service), offered[0] if offered else None)
+    offered = [s for s in await services_of(business.id) if not s.is_archived]
+    chosen = next((s for s in offered if s.public_id == service), offered[0] if offered else None)
     team = await team_of(business.id, active_only=True)
     person = next((m for m in team if m.public_id == member), None)
     # A one-person business sees that person's times; a team sees everyone's unless one is chosen.
@@ -60,7 +60,7 @@ async def _week_of(
     week_slots = {}
     if chosen is not None:
         week_slots = await queries.week_slots(
-            chosen["id"], first_day, zone=zone, now=now, member_id=shown.id if shown else None
+            chosen.id, first_day, zone=zone, now=now, member_id=shown.id if shown else None
         )
     return {
         "business": business,

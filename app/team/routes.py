@@ -57,7 +57,7 @@ async def _member(business: Business, public_id: str) -> MemberView:
 
 
 async def _service_choices(business: Business) -> list[tuple[int, str]]:
-    return [(s["id"], s["name"]) for s in await services_of(business.id) if not s["is_archived"]]
+    return [(s.id, s.name) for s in await services_of(business.id) if not s.is_archived]
 
 
 async def _stored_photo(request: Request, settings) -> tuple[list, list[str]]:
@@ -75,7 +75,7 @@ class TeamController(Controller):
     @get("/", name="dashboard_team")
     async def team_page(self, request: Request, business: BusinessDep, clock: ClockDep) -> Template:
         members = await team_of(business.id)
-        services = {s["id"]: s["name"] for s in await services_of(business.id) if not s["is_archived"]}
+        services = {s.id: s.name for s in await services_of(business.id) if not s.is_archived}
         return render(
             request,
             "team/team.html",
