@@ -10,10 +10,10 @@ from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 
 from app.accounts import services
+from app.accounts.forms import AccountReinstateForm, AccountSuspendForm
 from app.accounts.guards import requires_role
 from app.accounts.identity import Role
 from app.accounts.queries import account_by_id, accounts_find
-from app.admin.status_forms import AccountReinstateForm, AccountSuspendForm
 from app.shared.errors import DomainError
 from app.shared.paging import page_number
 from app.web.context import ClockDep

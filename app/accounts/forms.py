@@ -104,3 +104,29 @@ class ChangePasswordForm(Form):
     def validate_confirm_password(self, field: PasswordField) -> None:
         if field.data != self.new_password.data:
             raise ValidationError(PASSWORDS_DIFFER)
+
+
+# --- administrators' decisions about accounts -------------------------------------------------
+
+# Notes and reasons of administrators' decisions, on accounts here and on providers (standing.forms).
+NOTE_MAX = 1000
+SUSPEND_REASON_REQUIRED = "Give the reason for the suspension."
+TOO_LONG = f"Use at most {NOTE_MAX} characters."
+
+
+class AccountSuspendForm(Form):
+    reason = StringField(
+        "Reason",
+        [DataRequired(SUSPEND_REASON_REQUIRED), Length(max=NOTE_MAX, message=TOO_LONG)],
+        filters=[strip],
+        render_kw={"maxlength": NOTE_MAX, "autocomplete": "off"},
+    )
+
+
+class AccountReinstateForm(Form):
+    note = StringField(
+        "Note (optional)",
+        [Length(max=NOTE_MAX, message=TOO_LONG)],
+        filters=[strip],
+        render_kw={"maxlength": NOTE_MAX, "autocomplete": "off"},
+    )

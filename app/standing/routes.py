@@ -12,7 +12,6 @@ from wtforms import Form
 
 from app.accounts.guards import requires_role
 from app.accounts.identity import Role
-from app.admin.status_forms import CANCEL, ReinstateForm, SuspendForm, VerifyForm
 from app.catalog.rules import FILTER_LABELS, PROVIDER_FILTERS, Standing, provider_filter
 from app.payments.pages import PaymentsDep
 from app.shared.errors import ConflictError, DomainError, NotFoundError
@@ -20,6 +19,7 @@ from app.shared.paging import page_number
 from app.shared.text import is_slug
 from app.standing import queries
 from app.standing import services as standing
+from app.standing.forms import CANCEL, ReinstateForm, SuspendForm, VerifyForm
 from app.web.context import ClockDep, SettingsDep
 from app.web.exceptions import PageMissing
 from app.web.flash import flash

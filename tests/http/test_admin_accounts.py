@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 
+from app.accounts.forms import SUSPEND_REASON_REQUIRED
 from app.accounts.identity import Role
 from app.accounts.services import (
     ACCOUNT_SUSPENDED,
@@ -12,7 +13,6 @@ from app.accounts.services import (
     LOGIN_FAILED,
 )
 from app.accounts.tables import UserAccount, UserSession
-from app.admin.status_forms import SUSPEND_REASON_REQUIRED
 from app.audit.tables import AdminAction
 from tests.conftest import TEST_NOW
 from tests.factories import make_account

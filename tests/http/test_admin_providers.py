@@ -5,10 +5,10 @@ import re
 import pytest
 
 from app.accounts.identity import Role
-from app.admin.status_forms import BOOKINGS_CHOICE_REQUIRED, SUSPEND_REASON_REQUIRED, VERIFY_NOTE_REQUIRED
 from app.audit.tables import AdminAction
 from app.booking.tables import Booking
 from app.catalog.tables import Provider
+from app.standing.forms import BOOKINGS_CHOICE_REQUIRED, SUSPEND_REASON_REQUIRED, VERIFY_NOTE_REQUIRED
 from tests.factories import make_account, make_listed_provider
 from tests.http.conftest import browser, log_in, post_form
 from tests.http.test_booking import as_resident, first_time, provider_with_service

@@ -1,18 +1,16 @@
-"""Administrators' decisions about providers and accounts: verify, suspend, reinstate, each with a why."""
+"""Administrators' decisions about a provider: verify, suspend, reinstate, each with a why."""
 
 from __future__ import annotations
 
-from wtforms import Form, RadioField, StringField, TextAreaField
+from wtforms import Form, RadioField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length
 
+from app.accounts.forms import NOTE_MAX, SUSPEND_REASON_REQUIRED, TOO_LONG
 from app.web.forms import choices, strip
 
-NOTE_MAX = 1000
 VERIFY_NOTE_REQUIRED = "Say what you checked, e.g. “ID and insurance checked; phone call”."
-SUSPEND_REASON_REQUIRED = "Give the reason for the suspension."
 BOOKINGS_CHOICE_REQUIRED = "Choose what happens to the upcoming bookings."
 REINSTATE_NOTE_REQUIRED = "Say why the business can be listed again."
-TOO_LONG = f"Use at most {NOTE_MAX} characters."
 
 KEEP, CANCEL = "keep", "cancel"
 
@@ -65,22 +63,4 @@ class ReinstateForm(Form):
         element_id="reinstate-note",
         description="Kept in the business's history.",
         rows=2,
-    )
-
-
-class AccountSuspendForm(Form):
-    reason = StringField(
-        "Reason",
-        [DataRequired(SUSPEND_REASON_REQUIRED), Length(max=NOTE_MAX, message=TOO_LONG)],
-        filters=[strip],
-        render_kw={"maxlength": NOTE_MAX, "autocomplete": "off"},
-    )
-
-
-class AccountReinstateForm(Form):
-    note = StringField(
-        "Note (optional)",
-        [Length(max=NOTE_MAX, message=TOO_LONG)],
-        filters=[strip],
-        render_kw={"maxlength": NOTE_MAX, "autocomplete": "off"},
     )
