@@ -406,12 +406,12 @@ async def calendar_feed(token: FromPath[str], settings: SettingsDep, clock: Cloc
     if provider is None:
         raise PageMissing("This calendar link is no longer valid. Copy the new one from your dashboard.")
     now = clock.now()
-    views = await queries.calendar_feed_bookings(provider["id"], since=now - FEED_HISTORY)
+    views = await queries.calendar_feed_bookings(provider.id, since=now - FEED_HISTORY)
     body = calendar_file(
         [calendar_entry(view, settings, for_provider=True) for view in views],
         zone=settings.city.zone,
         now=now,
-        name=f"{provider['name']} · Cityloop",
+        name=f"{provider.name} · Cityloop",
     )
     return Response(body, media_type="text/calendar; charset=utf-8", headers=PRIVATE)
 

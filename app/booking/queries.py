@@ -714,17 +714,37 @@ async def closed_times_of(
     return [(row["member"], row["starts_at"], row["ends_at"]) for row in rows]
 
 
-async def time_off_of(provider_id: int, *, today: date, member_id: int | None = None) -> list[dict]:
+@dataclass(frozen=True, slots=True)
+class DaysOff:
+    id: int
+    first_day: date
+    last_day: date
+    note: str
+
+
+async def time_off_of(provider_id: int, *, today: date, member_id: int | None = None) -> list[DaysOff]:
     """Days off still to come: the whole business's, or (with ``member_id``) one member's."""
-    query = TimeOff.select().where(TimeOff.provider == provider_id, TimeOff.last_day >= today)
+    query = TimeOff.select(TimeOff.id, TimeOff.first_day, TimeOff.last_day, TimeOff.note).where(
+        TimeOff.provider == provider_id, TimeOff.last_day >= today
+    )
     query = query.where(TimeOff.member.is_null() if member_id is None else TimeOff.member == member_id)
-    return await query.order_by(TimeOff.first_day)
+    rows = await query.order_by(TimeOff.first_day)
+    return [DaysOff(r["id"], r["first_day"], r["last_day"], r["note"]) for r in rows]
 
 
-async def provider_by_calendar_token(token: str) -> dict | None:
+@dataclass(frozen=True, slots=True)
+class FeedOwner:
+    """The provider a calendar feed's secret address belongs to."""
+
+    id: int
+    name: str
+
+
+async def provider_by_calendar_token(token: str) -> FeedOwner | None:
     if not token:
         return None
-    return await Provider.select(Provider.id, Provider.name).where(Provider.calendar_token == token).first()
+    row = await Provider.select(Provider.id, Provider.name).where(Provider.calendar_token == token).first()
+    return FeedOwner(row["id"], row["name"]) if row else None
 
 
 async def calendar_feed_bookings(provider_id: int, *, since: datetime) -> list[BookingView]:
