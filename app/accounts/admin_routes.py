@@ -13,7 +13,7 @@ from app.accounts import services
 from app.accounts.forms import AccountReinstateForm, AccountSuspendForm
 from app.accounts.guards import requires_role
 from app.accounts.identity import Role
-from app.accounts.queries import account_by_id, accounts_find
+from app.accounts.queries import account_email, accounts_find
 from app.shared.errors import DomainError
 from app.shared.paging import page_number
 from app.web.context import ClockDep
@@ -71,11 +71,11 @@ class AccountAdminController(Controller):
     async def users_page(self, request: Request, email: EmailQuery = "", page: PageQuery = None) -> Template:
         return await self._page(request, email, page)
 
-    async def _account(self, account_id: int) -> dict:
-        row = await account_by_id(account_id)
-        if row is None:
+    async def _email_of(self, account_id: int) -> str:
+        address = await account_email(account_id)
+        if address is None:
             raise PageMissing(services.NO_SUCH_ACCOUNT)
-        return row
+        return address
 
     async def _change(
         self,
@@ -91,7 +91,7 @@ class AccountAdminController(Controller):
         done: str,
     ) -> Response:
         """Suspend or reinstate: validate the one text field, apply the change, say how it went."""
-        account = await self._account(account_id)
+        address = await self._email_of(account_id)
         form = await bind_form(form_class, request)
         typed = form[field].data or ""
         problem = " ".join(form[field].errors) if not form.validate() else ""
@@ -102,7 +102,7 @@ class AccountAdminController(Controller):
             except DomainError as error:
                 problem, status_code = error.message, 409 if error.status_code == 409 else 422
             else:
-                flash(request, done.format(email=account["email"]))
+                flash(request, done.format(email=address))
                 return Redirect(_list_url(email, page_number(page)), status_code=303)
         return await self._page(
             request,

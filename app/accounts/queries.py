@@ -50,6 +50,11 @@ async def account_by_id(account_id: int) -> dict | None:
     return await UserAccount.select().where(UserAccount.id == account_id).first()
 
 
+async def account_email(account_id: int) -> str | None:
+    row = await UserAccount.select(UserAccount.email).where(UserAccount.id == account_id).first()
+    return row["email"] if row else None
+
+
 def current_user_from_row(row: dict) -> CurrentUser:
     return CurrentUser(
         id=row["id"], email=row["email"], display_name=row["display_name"], role=Role(row["role"])

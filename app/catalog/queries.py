@@ -74,12 +74,24 @@ async def provider_id_by_slug(slug: str) -> int | None:
     return row["id"] if row else None
 
 
-async def category_by_slug(slug: str) -> dict | None:
-    return await Category.select().where(Category.slug == slug).first()
+@dataclass(frozen=True, slots=True)
+class Landing:
+    """A category or neighbourhood with a page of its own (/c/<slug>, /n/<slug>)."""
+
+    id: int
+    slug: str
+    name: str
+    description: str = ""
 
 
-async def neighbourhood_by_slug(slug: str) -> dict | None:
-    return await Neighbourhood.select().where(Neighbourhood.slug == slug).first()
+async def category_by_slug(slug: str) -> Landing | None:
+    row = await Category.select().where(Category.slug == slug).first()
+    return Landing(row["id"], row["slug"], row["name"], row["description"]) if row else None
+
+
+async def neighbourhood_by_slug(slug: str) -> Landing | None:
+    row = await Neighbourhood.select().where(Neighbourhood.slug == slug).first()
+    return Landing(row["id"], row["slug"], row["name"]) if row else None
 
 
 async def provider_suspension_reason(provider_id: int) -> str:
@@ -171,9 +183,41 @@ async def gallery(provider_id: int) -> list[Photo]:
     return [Photo(r["image_key"], r["width"], r["height"], r["alt_text"]) for r in rows]
 
 
-async def service_of(provider_id: int, public_id: str) -> dict | None:
-    return (
+@dataclass(frozen=True, slots=True)
+class OwnService:
+    """One of the provider's services, as its edit pages fill their forms from it."""
+
+    id: int
+    public_id: str
+    category_id: int
+    name: str
+    description: str
+    duration_minutes: int
+    online_price_cents: int
+    list_price_cents: int
+    location: str  # ServiceLocation's value
+    capacity: int
+    is_archived: bool
+
+
+async def service_of(provider_id: int, public_id: str) -> OwnService | None:
+    row = (
         await Service.select().where(Service.provider == provider_id, Service.public_id == public_id).first()
+    )
+    if row is None:
+        return None
+    return OwnService(
+        id=row["id"],
+        public_id=row["public_id"],
+        category_id=row["category"],
+        name=row["name"],
+        description=row["description"],
+        duration_minutes=row["duration_minutes"],
+        online_price_cents=row["online_price_cents"],
+        list_price_cents=row["list_price_cents"],
+        location=row["location"],
+        capacity=row["capacity"],
+        is_archived=bool(row["is_archived"]),
     )
 
 

@@ -44,7 +44,7 @@ PHOTO_DELETED = "Photo deleted."
 TOO_MANY_FILES = f"Upload at most {MAX_FILES_PER_UPLOAD} photos at a time."
 
 
-async def _service(provider_id: int, public_id: str) -> dict:
+async def _service(provider_id: int, public_id: str) -> catalog_queries.OwnService:
     service = await catalog_queries.service_of(provider_id, public_id)
     if service is None:
         raise PageMissing("That service doesn't exist, or belongs to another business.")
@@ -387,15 +387,15 @@ class DashboardController(Controller):
             request,
             team,
             data={
-                "name": service["name"],
-                "category": service["category"],
-                "description": service["description"],
-                "duration_minutes": service["duration_minutes"],
-                "online_price": amount_text(service["online_price_cents"]),
-                "list_price": amount_text(service["list_price_cents"]),
-                "location": service["location"],
-                "capacity": service["capacity"],
-                "members": [m.public_id for m in team if service["id"] in m.service_ids],
+                "name": service.name,
+                "category": service.category_id,
+                "description": service.description,
+                "duration_minutes": service.duration_minutes,
+                "online_price": amount_text(service.online_price_cents),
+                "list_price": amount_text(service.list_price_cents),
+                "location": service.location,
+                "capacity": service.capacity,
+                "members": [m.public_id for m in team if service.id in m.service_ids],
             },
         )
         return render(
@@ -436,7 +436,7 @@ class DashboardController(Controller):
         self, request: Request, business: BusinessDep, public_id: FromPath[str]
     ) -> Template:
         service = await _service(business.id, public_id)
-        own = await catalog_queries.opening_hours(business.id, service_id=service["id"])
+        own = await catalog_queries.opening_hours(business.id, service_id=service.id)
         form = WeekHoursForm(intervals=own or await catalog_queries.opening_hours(business.id))
         return render(
             request,
@@ -467,9 +467,9 @@ class DashboardController(Controller):
             zone=settings.city.zone,
         )
         if follow:
-            flash(request, f"“{service['name']}” follows your business hours again.")
+            flash(request, f"“{service.name}” follows your business hours again.")
         else:
-            flash(request, f"“{service['name']}” has its own hours now.")
+            flash(request, f"“{service.name}” has its own hours now.")
         return Redirect("/dashboard/services", status_code=303)
 
     @get("/services/{public_id:str}/delete", name="dashboard_service_delete")
@@ -487,9 +487,9 @@ class DashboardController(Controller):
         try:
             await offers.service_delete(provider_id=business.id, public_id=public_id, now=clock.now())
         except DomainError as error:
-            flash(request, f"We kept “{service['name']}”. {error.message}", "error")
+            flash(request, f"We kept “{service.name}”. {error.message}", "error")
         else:
-            flash(request, f"“{service['name']}” is deleted.")
+            flash(request, f"“{service.name}” is deleted.")
         return Redirect("/dashboard/services", status_code=303)
 
     @post("/services/{public_id:str}/archive")
@@ -538,10 +538,10 @@ class DashboardController(Controller):
         if archived:
             flash(
                 request,
-                f"“{service['name']}” is archived: residents no longer see it. You can restore it any time.",
+                f"“{service.name}” is archived: residents no longer see it. You can restore it any time.",
             )
         else:
-            flash(request, f"“{service['name']}” is back on your page.")
+            flash(request, f"“{service.name}” is back on your page.")
         return Redirect("/dashboard/services", status_code=303)
 
 

@@ -41,16 +41,16 @@ async def _results(
     settings: Settings,
     clock: Clock,
     *,
-    landing_category: dict | None = None,
-    landing_neighbourhood: dict | None = None,
+    landing_category: catalog.Landing | None = None,
+    landing_neighbourhood: catalog.Landing | None = None,
 ) -> Template | Redirect | Response:
     """The results page for the URL's filters; category and neighbourhood pages preset one."""
     now, zone = clock.now(), settings.city.zone
     params = {key: request.query_params.get(key) for key in request.query_params}
     if landing_category:
-        params.setdefault("category", landing_category["slug"])
+        params.setdefault("category", landing_category.slug)
     if landing_neighbourhood:
-        params.setdefault("neighbourhood", landing_neighbourhood["slug"])
+        params.setdefault("neighbourhood", landing_neighbourhood.slug)
     filters, notes = parse_filters(params, now=now, zone=zone)
     today = city_today(now, zone)
     clean_url = filters.url(page=filters.page)
@@ -75,9 +75,9 @@ async def _results(
             neighbourhood_id=neighbourhood.id if neighbourhood else None,
         )
         if landing_category and not neighbourhood:
-            canonical = f"/c/{landing_category['slug']}"
+            canonical = f"/c/{landing_category.slug}"
         elif landing_neighbourhood and not category:
-            canonical = f"/n/{landing_neighbourhood['slug']}"
+            canonical = f"/n/{landing_neighbourhood.slug}"
         else:
             canonical = "/"
         context = {
@@ -87,7 +87,7 @@ async def _results(
             "results": results,
             "category": category,
             "neighbourhood": neighbourhood,
-            "category_description": landing_category["description"] if landing_category else "",
+            "category_description": landing_category.description if landing_category else "",
             "categories": categories,
             "neighbourhoods": neighbourhoods,
             "sorts": SORTS,

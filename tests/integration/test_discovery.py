@@ -20,8 +20,8 @@ async def search(**kwargs):
     neighbourhood = kwargs.pop("neighbourhood_slug", None)
     per_page = kwargs.pop("per_page", 20)
     now = kwargs.pop("now", TEST_NOW)
-    category_id = (await category_by_slug(category))["id"] if category else None
-    neighbourhood_id = (await neighbourhood_by_slug(neighbourhood))["id"] if neighbourhood else None
+    category_id = (await category_by_slug(category)).id if category else None
+    neighbourhood_id = (await neighbourhood_by_slug(neighbourhood)).id if neighbourhood else None
     return await search_providers(
         Filters(**kwargs),
         now=now,
@@ -193,7 +193,7 @@ async def test_a_results_page_runs_the_same_few_queries_whatever_its_size(databa
     for n in range(4):
         provider = await make_listed_provider(f"Plumber {n}", services=(("A", 3000, 3500), ("B", 4000, 4500)))
     assert provider
-    category_id = (await category_by_slug("plumbing"))["id"]
+    category_id = (await category_by_slug("plumbing")).id
     with database.count_queries() as counted:
         page = await search_providers(
             Filters(available="week", query="plumber"),
