@@ -1,4 +1,4 @@
-"""Writes for booking: slots made from team members' hours, and bookings moving through their states.
+"""Writes for booking: holds and bookings moving through their states (slots: slot_services.py).
 
 Every capacity change is a conditional write inside a transaction, backed by the database: unique
 indexes on live seats, and no two overlapping live bookings of one team member (an exclusion

@@ -257,7 +257,7 @@ async def next_free_refresh(*, now: datetime, provider_id: int | None = None) ->
     free = queries.free_slot_sql("sl", sql, now)
     one = f" WHERE provider.id = {sql.bind(provider_id)}" if provider_id is not None else ""
     await Provider.raw(
-        # The first free slot in time order: the scan stops there (see catalog.queries).
+        # The first free slot in time order: the scan stops there (see discovery.queries).
         "UPDATE provider SET next_free_at = (SELECT sl.starts_at FROM slot sl "
         f"WHERE sl.provider = provider.id AND {free} ORDER BY sl.starts_at LIMIT 1){one}",
         *sql.args,

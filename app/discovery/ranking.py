@@ -1,4 +1,4 @@
-"""How results are ranked. The SQL in catalog.queries applies the same formula with these constants.
+"""How results are ranked. The SQL in discovery.queries applies the same formula with these constants.
 
 Recommended = 70 % rating confidence + 30 % availability:
 - rating confidence is the Bayesian mean of the approved reviews, pulled towards PRIOR_MEAN as
