@@ -13,7 +13,7 @@ NO_BUSINESS = "This account has no business profile."
 
 
 async def provide_business(request: Request) -> Business:
-    """The provider row of the signed-in account, for handlers behind a provider guard."""
+    """The business of the signed-in account, for handlers behind a provider guard."""
     business = await business_of(signed_in_user(request).id)
     if business is None:
         raise PageMissing(NO_BUSINESS)
