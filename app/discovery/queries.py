@@ -55,11 +55,8 @@ class ProviderCard:
 
 
 @dataclass(frozen=True, slots=True)
-class ResultsPage:
-    cards: list[ProviderCard]
-    page: int
-    has_next: bool
-    total: int
+class ResultsPage(Page[ProviderCard]):
+    total: int  # providers matching, on every page (counted, so the page can say how many)
 
 
 # --- results -----------------------------------------------------------------------------------
@@ -231,7 +228,7 @@ async def search_providers(
         )
         total = counted[0]["total"]
     cards = [_card(row) for row in rows]
-    return ResultsPage(cards=cards, page=filters.page, has_next=offset + len(rows) < total, total=total)
+    return ResultsPage(items=cards, page=filters.page, has_next=offset + len(rows) < total, total=total)
 
 
 def _card(row: dict) -> ProviderCard:

@@ -104,7 +104,7 @@ async def _results(
 
     # The filters, results and links are the same for every visitor: rendered once, reused.
     rendered = await shared_fragment(request, catalogue, now=now)
-    _views(request).listed((card.id for card in rendered.context["results"].cards), now)
+    _views(request).listed((card.id for card in rendered.context["results"].items), now)
     if wants_fragment(request):
         # htmx pushes this URL to the address bar instead of the form's raw query string.
         return fragment_response(rendered.html, headers={"hx-push-url": clean_url})

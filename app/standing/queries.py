@@ -17,7 +17,7 @@ from app.catalog.tables import (
     Provider,
     Service,
 )
-from app.shared.paging import PageWindow
+from app.shared.paging import Page, PageWindow
 from app.shared.text import slugify
 
 # --- administration ----------------------------------------------------------------------------
@@ -37,11 +37,8 @@ class AdminProviderRow:
 
 
 @dataclass(frozen=True, slots=True)
-class AdminProvidersPage:
-    rows: list[AdminProviderRow]
+class AdminProvidersPage(Page[AdminProviderRow]):
     counts: dict[str, int]  # providers per filter ("unverified", ..., "all") matching the search
-    page: int
-    has_next: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +137,7 @@ async def admin_providers(
     window = PageWindow(page, per_page)
     rows = await query.limit(window.limit).offset(window.offset)
     return AdminProvidersPage(
-        rows=[
+        items=[
             AdminProviderRow(
                 slug=row["slug"],
                 name=row["name"],

@@ -36,7 +36,7 @@ async def admin(email: str = "marta@example.com", name: str = "Marta Ferrer") ->
 async def listed(**where) -> list[str]:
     """The names residents find on the results page (or a category/neighbourhood page)."""
     page = await discovery_queries.search_providers(Filters(), now=TEST_NOW, zone=MADRID, **where)
-    return [card.name for card in page.cards]
+    return [card.name for card in page.items]
 
 
 async def provider_row(provider_id: int) -> dict:
@@ -229,30 +229,30 @@ async def test_the_admin_list_filters_counts_searches_and_pages(database_url):
     )
 
     queue = await standing_queries.admin_providers("unverified")
-    assert [row.name for row in queue.rows] == ["Zeta Fontanería", "Alfa Limpiezas"]  # oldest sign-up first
+    assert [row.name for row in queue.items] == ["Zeta Fontanería", "Alfa Limpiezas"]  # oldest sign-up first
     assert queue.counts == {"unverified": 2, "verified": 1, "suspended": 1, "all": 4}
-    assert [row.name for row in (await standing_queries.admin_providers("suspended")).rows] == [
+    assert [row.name for row in (await standing_queries.admin_providers("suspended")).items] == [
         "Beta Jardines"
     ]
     everyone = await standing_queries.admin_providers("all")
-    assert [(row.name, row.standing.value) for row in everyone.rows] == [
+    assert [(row.name, row.standing.value) for row in everyone.items] == [
         ("Alfa Limpiezas", "unverified"),
         ("Beta Jardines", "suspended"),
         ("Luz Eléctrica", "verified"),
         ("Zeta Fontanería", "unverified"),
     ]
-    assert everyone.rows[0].owner_email == "owner-alfa-limpiezas@example.com"
+    assert everyone.items[0].owner_email == "owner-alfa-limpiezas@example.com"
     # Part of the name, in any case, with or without its accents.
     found = await standing_queries.admin_providers("all", search="fontaneria")
-    assert [row.name for row in found.rows] == ["Zeta Fontanería"]
+    assert [row.name for row in found.items] == ["Zeta Fontanería"]
     assert found.counts == {"unverified": 1, "verified": 0, "suspended": 0, "all": 1}
-    assert [r.name for r in (await standing_queries.admin_providers("all", search="ELECTRICA")).rows] == [
+    assert [r.name for r in (await standing_queries.admin_providers("all", search="ELECTRICA")).items] == [
         "Luz Eléctrica"
     ]
-    assert (await standing_queries.admin_providers("all", search="jardinería 100")).rows == []
+    assert (await standing_queries.admin_providers("all", search="jardinería 100")).items == []
     first = await standing_queries.admin_providers("all", page=1, per_page=3)
     second = await standing_queries.admin_providers("all", page=2, per_page=3)
-    assert (len(first.rows), first.has_next, len(second.rows), second.has_next) == (3, True, 1, False)
+    assert (len(first.items), first.has_next, len(second.items), second.has_next) == (3, True, 1, False)
 
 
 async def test_holds_racing_a_suspension_that_cancels_never_outlive_it(database_url, config):

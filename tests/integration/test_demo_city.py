@@ -57,11 +57,11 @@ async def test_the_demo_city_can_be_searched_filtered_and_booked_ahead(settings)
     zone = settings.city.zone
     found = await search_providers(Filters(query="fontanero"), now=TEST_NOW, zone=zone)
     assert found.total == 5
-    assert {card.categories for card in found.cards} == {("Plumbing",)}
+    assert {card.categories for card in found.items} == {("Plumbing",)}
     tomorrow = await search_providers(Filters(available="tomorrow"), now=TEST_NOW, zone=zone)
-    assert tomorrow.total > 20 and all(card.next_free_at for card in tomorrow.cards)
+    assert tomorrow.total > 20 and all(card.next_free_at for card in tomorrow.items)
     rated = await search_providers(Filters(sort="rating"), now=TEST_NOW, zone=zone)
-    assert rated.cards[0].rating.count > 1  # a single perfect review does not top the list
+    assert rated.items[0].rating.count > 1  # a single perfect review does not top the list
     page = await provider_profile("fontaneria-russafa", now=TEST_NOW, zone=zone)
     assert page.rating.count == sum(page.stars.values()) > 0
     assert any(day.free_times for day in page.days) and page.hours

@@ -33,7 +33,7 @@ async def search(**kwargs):
 
 
 def names(page) -> list[str]:
-    return [card.name for card in page.cards]
+    return [card.name for card in page.items]
 
 
 async def test_only_verified_providers_with_live_services_are_listed(database_url):
@@ -63,7 +63,7 @@ async def test_category_and_price_filters_apply_to_the_same_service(database_url
     assert names(page) == ["Mid Plumber"]
     both = await search(category_slug="plumbing", price_max_cents=4000)
     assert names(both) == ["Cheap Plumber"]
-    assert both.cards[0].from_price.online_cents == 3000  # the price shown is the one that matched
+    assert both.items[0].from_price.online_cents == 3000  # the price shown is the one that matched
 
 
 async def test_a_card_shows_the_cheapest_matching_price_its_categories_and_the_cover(database_url):
@@ -85,13 +85,13 @@ async def test_a_card_shows_the_cheapest_matching_price_its_categories_and_the_c
                 created_at=TEST_NOW,
             )
         )
-    [card] = (await search(query="two trades")).cards
+    [card] = (await search(query="two trades")).items
     assert card.from_price == Price(4500, 6000)  # a tie on the online price shows the bigger saving
     assert card.categories == ("Plumbing", "Cleaning")  # in the catalogue's order, each once
     assert card.cover == Photo("cover-photo", 800, 600, "")
-    [plumbing_only] = (await search(query="two trades", category_slug="plumbing")).cards
+    [plumbing_only] = (await search(query="two trades", category_slug="plumbing")).items
     assert plumbing_only.categories == ("Plumbing",)
-    assert (await search(query="cleaner")).cards == []  # its only service moved away
+    assert (await search(query="cleaner")).items == []  # its only service moved away
 
 
 async def test_a_neighbourhood_matches_the_service_area_for_home_visits_and_the_address_for_premises(
@@ -144,11 +144,11 @@ async def test_a_fully_booked_day_is_not_available(database_url):
 async def test_cards_show_the_next_free_slot_after_the_minimum_notice(database_url):
     provider = await make_listed_provider("Weekdays")
     page = await search()
-    assert page.cards[0].next_free_at.astimezone(MADRID).strftime("%a %H:%M") == "Mon 09:00"
+    assert page.items[0].next_free_at.astimezone(MADRID).strftime("%a %H:%M") == "Mon 09:00"
     # Two hours of notice: at 08:00 on Monday the 09:00 slot can no longer be booked.
     monday_8am = TEST_NOW + timedelta(hours=21, minutes=30)
     later = await search(now=monday_8am)
-    assert later.cards[0].next_free_at.astimezone(MADRID).strftime("%a %H:%M") == "Mon 10:00"
+    assert later.items[0].next_free_at.astimezone(MADRID).strftime("%a %H:%M") == "Mon 10:00"
     assert provider
 
 
@@ -185,7 +185,7 @@ async def test_pages_keep_their_order_and_report_the_total(database_url):
     past = await search(per_page=3, page=9)
     assert (first.total, first.has_next, third.has_next) == (7, True, False)
     assert len({*names(first), *names(second), *names(third)}) == 7
-    assert (past.cards, past.total, past.has_next) == ([], 7, False)
+    assert (past.items, past.total, past.has_next) == ([], 7, False)
 
 
 @pytest.mark.parametrize("per_page", [2, 20])
@@ -202,7 +202,7 @@ async def test_a_results_page_runs_the_same_few_queries_whatever_its_size(databa
             category_id=category_id,
             per_page=per_page,
         )
-    assert page.cards
+    assert page.items
     assert counted[0] == 1  # the page, each card with its prices, categories, cover and free time
 
 
@@ -234,5 +234,5 @@ async def test_soonest_sorts_by_the_free_time_shown_on_each_card(database_url):
     await make_listed_provider("Mornings", hours=[Interval(0, 9 * 60, 12 * 60)])
     page = await search(sort="soonest", available="tomorrow")
     assert names(page) == ["Mornings", "Afternoons"]
-    times = [card.next_free_at for card in page.cards]
+    times = [card.next_free_at for card in page.items]
     assert times == sorted(times)

@@ -195,8 +195,8 @@ async def test_the_results_page_finds_the_seeded_providers_by_category_and_neigh
                 Filters(), now=TEST_NOW, zone=zone, category_id=category, neighbourhood_id=place, per_page=50
             )
             assert found.total == len(expected)
-            assert {card.id for card in found.cards} == expected
-            assert all(card.cover is not None for card in found.cards)
+            assert {card.id for card in found.items} == expected
+            assert all(card.cover is not None for card in found.items)
     by_word = await search_providers(Filters(query="fontanero"), now=TEST_NOW, zone=zone, per_page=50)
     assert by_word.total == len({s["provider"] for s in services if s["category"] == plumbing}) > 0
 
