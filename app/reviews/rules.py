@@ -27,12 +27,21 @@ class ReviewStatus(StrEnum):
         return _AUTHOR_LABELS.get(self, "Not published")
 
     @property
+    def author_summary(self) -> str:
+        """The line under a visit in "Your bookings" once its review is written."""
+        return _AUTHOR_SUMMARIES.get(self, "Your review was not published.")
+
+    @property
     def queue_label(self) -> str:
         """How the moderation queue tells a new review from a published one that was reported."""
         return "new" if self is ReviewStatus.pending else "published"
 
 
 _AUTHOR_LABELS = {ReviewStatus.pending: "Waiting for moderation", ReviewStatus.approved: "Published"}
+_AUTHOR_SUMMARIES = {
+    ReviewStatus.pending: "Your review is waiting for moderation.",
+    ReviewStatus.approved: "Your review is published.",
+}
 
 
 class ModerationReason(StrEnum):

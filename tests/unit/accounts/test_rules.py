@@ -6,6 +6,7 @@ from app.accounts.rules import (
     PASSWORD_IS_EMAIL,
     PASSWORD_TOO_LONG,
     PASSWORD_TOO_SHORT,
+    AccountState,
     home_path_for,
     normalise_email,
     password_problem,
@@ -61,3 +62,12 @@ def test_providers_land_on_their_dashboard_and_everyone_else_on_the_home_page():
 def test_a_user_is_greeted_by_first_name_and_roles_have_labels():
     assert CurrentUser(1, "a@example.com", "Lucía Navarro", Role.resident).first_name == "Lucía"
     assert Role.admin.label == "Administrator"
+
+
+def test_an_account_reads_as_active_or_suspended():
+    assert [
+        (s.value, s.label) for s in (AccountState.of(is_active=True), AccountState.of(is_active=False))
+    ] == [
+        ("active", "Active"),
+        ("suspended", "Suspended"),
+    ]

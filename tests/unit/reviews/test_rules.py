@@ -96,3 +96,13 @@ def test_one_five_star_review_does_not_beat_eighty_at_four_point_eight():
     assert bayesian_rating(1, 5) < bayesian_rating(80, 384)
     assert bayesian_rating(0, 0) == pytest.approx(4.0)
     assert bayesian_rating(80, 384) == pytest.approx((5 * 4.0 + 384) / 85)
+
+
+def test_authors_read_where_their_review_is_in_words_of_its_own():
+    assert [(s.author_label, s.author_summary) for s in ReviewStatus] == [
+        ("Waiting for moderation", "Your review is waiting for moderation."),
+        ("Published", "Your review is published."),
+        ("Not published", "Your review was not published."),
+        ("Not published", "Your review was not published."),
+    ]
+    assert [s.queue_label for s in ReviewStatus] == ["new", "published", "published", "published"]
