@@ -9,9 +9,7 @@ from PIL import Image
 
 from app.analytics.services import views_add
 from app.analytics.tables import ProviderViewDay
-from app.booking.tables import Slot
 from app.catalog import services
-from app.catalog.rules import ServiceDetails, ServiceLocation
 from app.catalog.tables import (
     Category,
     Neighbourhood,
@@ -23,25 +21,6 @@ from app.media.storage import MediaStore
 from app.shared.errors import ConflictError, DomainError, NotFoundError
 from tests.conftest import TEST_NOW
 from tests.factories import make_listed_provider, neighbourhood
-
-WEEKDAYS_IN_WINDOW = 21  # Sunday 22 Nov 2026 and the 29 days after it
-DETAILS = ServiceDetails(
-    category_id=0,
-    name="Fix a tap",
-    description="",
-    duration_minutes=60,
-    online_price_cents=5000,
-    list_price_cents=6000,
-    location=ServiceLocation.customer_address,
-    capacity=1,
-)
-
-
-async def slot_count(provider_id: int, **where) -> int:
-    query = Slot.count().where(Slot.provider == provider_id)
-    for column, value in where.items():
-        query = query.where(getattr(Slot, column) == value)
-    return await query
 
 
 async def test_profiles_change_with_their_service_area_and_keep_slugs_unique(database_url):
