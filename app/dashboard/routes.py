@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
@@ -285,14 +287,14 @@ class DashboardController(Controller):
             return await self._gallery(
                 request, business, uploaded.errors, notice=uploaded.notice, status_code=status
             )
-        gallery = lambda: self._gallery(request, business, notice=uploaded.notice)  # noqa: E731
+        gallery = partial(self._gallery, request, business, notice=uploaded.notice)
         return await swap_or_redirect(request, gallery, to="/dashboard/photos", notice=uploaded.notice)
 
     async def _after_photo_change(
         self, request: Request, business: Business, notice: str | None = None
     ) -> Response:
         return await swap_or_redirect(
-            request, lambda: self._gallery(request, business), to="/dashboard/photos", notice=notice
+            request, partial(self._gallery, request, business), to="/dashboard/photos", notice=notice
         )
 
     @post("/photos/{key:str}/cover")

@@ -13,6 +13,7 @@ import logging
 import random
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from app import database
@@ -741,7 +742,7 @@ async def team_member_leave(
     provider_id: int,
     member_id: int,
     member_public_id: str,
-    bookings: str | None,
+    bookings: Literal["move", "cancel"] | None,
     hand_to: str,
     reason: str,
     now: datetime,
