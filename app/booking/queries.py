@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from app.booking.availability import Claim, MemberSlot, clashes
 from app.booking.codes import grouped, normalize
+from app.booking.days import BookingDay
 from app.booking.state import LIVE_STATUSES_SQL, Status
 from app.booking.tables import Booking, ClosedTime, Slot, TimeOff
 from app.catalog.rules import Price, ServiceLocation
@@ -403,12 +404,6 @@ async def service_id_of(provider_id: int, public_id: str) -> int | None:
         .first()
     )
     return row["id"] if row else None
-
-
-@dataclass(frozen=True, slots=True)
-class BookingDay:
-    day: date
-    free_times: int
 
 
 async def service_days(

@@ -15,6 +15,7 @@ from app.accounts.identity import Role
 from app.booking import queries
 from app.booking import services as booking
 from app.booking.calendar import calendar_file
+from app.booking.days import BookingDay, asked_day
 from app.booking.forms import HoldForm, RescheduleForm
 from app.booking.pages import calendar_entry, own_booking, render_booking_page
 from app.booking.policy import STANDARD_POLICY
@@ -40,15 +41,10 @@ from app.web.route_options import PRIVATE
 ONLY_RESIDENTS = "Bookings are made with a resident account."
 
 
-def _chosen_day(raw: str | None, days: list[queries.BookingDay]) -> date:
+def _chosen_day(raw: str | None, days: list[BookingDay]) -> date:
     """The day asked for, else the first day with free times, else today."""
-    try:
-        asked = date.fromisoformat(raw) if raw else None
-    except ValueError:
-        asked = None
-    if asked is not None and any(d.day == asked for d in days):
-        return asked
-    return next((d.day for d in days if d.free_times), days[0].day)
+    asked, _ = asked_day(raw, days)
+    return asked or next((d.day for d in days if d.is_open), days[0].day)
 
 
 async def _service_or_404(slug: str, public_id: str) -> queries.BookableService:
@@ -137,7 +133,9 @@ async def book_page(
     clock: ClockDep,
     day: Annotated[str | None, QueryParameter(name="day")] = None,
     member: Annotated[str | None, QueryParameter(name="member")] = None,
+    at: Annotated[str | None, QueryParameter(name="at")] = None,
 ) -> Template | Response:
+    """The booking form; ``?at=`` (a free time's start, as the provider page links it) comes chosen."""
     if wants_fragment(request):
         # Another day's times, swapped into a page that has the rest of the form; the same for
         # everyone, so rendered once and reused. Holds that lapse meanwhile are freed by the sweep
@@ -152,7 +150,9 @@ async def book_page(
         return fragment_response((await shared_fragment(request, times, now=clock.now())).html)
     service = await _service_or_404(slug, service_id)
     await booking.bookings_expire_lapsed(now=clock.now(), provider_id=service.provider_id)
-    form = HoldForm(area=await queries.service_area_choices(service.provider_id), now=clock.now())
+    form = HoldForm(
+        area=await queries.service_area_choices(service.provider_id), now=clock.now(), data={"starts_at": at}
+    )
     return await _booking_page(request, settings, clock, service, day, member, form)
 
 

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from app import database
-from app.booking.queries import BookingDay, free_slot_sql
+from app.booking.days import BookingDay
+from app.booking.queries import BOOKING_DAYS_SHOWN, free_slot_sql
 from app.catalog.hours import Interval
 from app.catalog.queries import Photo
 from app.catalog.rules import Price
@@ -27,7 +28,7 @@ from app.shared.paging import Page, PageWindow
 
 PER_PAGE = 20
 REVIEWS_PER_PAGE = 5
-DAYS_SHOWN = 7
+DAYS_SHOWN = BOOKING_DAYS_SHOWN  # the provider page's strip reaches as far as the booking page's
 
 
 @dataclass(frozen=True, slots=True)

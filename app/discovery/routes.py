@@ -13,7 +13,9 @@ from markupsafe import Markup
 
 from app.accounts.identity import Role
 from app.analytics.views import ViewCounter
+from app.booking.days import asked_day
 from app.booking.policy import STANDARD_POLICY
+from app.booking.queries import service_day_times
 from app.catalog import queries as catalog
 from app.catalog.hours import weekly_summary
 from app.discovery import queries as discovery
@@ -29,6 +31,7 @@ from app.web.fragments import Rendered, render_fragment, shared_fragment
 from app.web.htmx import fragment_response, render, wants_fragment
 
 UNKNOWN_CATEGORY = "We ignored the category “{slug}”: it isn't one we list."
+SERVICE_NOT_OFFERED = "{provider} doesn't offer that service (any more). These are the free times of {shown}."
 UNKNOWN_NEIGHBOURHOOD = "We ignored the neighbourhood “{slug}”: it isn't one we list."
 
 
@@ -162,10 +165,21 @@ async def _visible_profile(
 
 
 async def _provider_article(
-    request: Request, slug: str, clock: Clock, settings: Settings, days_service: str | None
+    request: Request,
+    slug: str,
+    clock: Clock,
+    settings: Settings,
+    service: str | None,
+    day: str | None,
+    *,
+    template: str,
 ) -> Rendered:
-    """The provider page's article, with what the page around it needs."""
+    """The provider page's article (or only its days, ``template`` says), with what the page
+    around it needs: the days of the service asked for and, for the day asked for, its free times."""
+    days_service = service if service and is_slug(service) else None
     profile, is_owner = await _visible_profile(request, slug, clock, settings, days_service=days_service)
+    shown = profile.days_service
+    chosen, day_problem = asked_day(day, profile.days)
     context = {
         "provider": profile,
         "is_owner": is_owner,
@@ -173,8 +187,16 @@ async def _provider_article(
         "hours": weekly_summary(profile.hours),
         "policy": STANDARD_POLICY,
         "canonical": f"/providers/{profile.slug}",
+        "service_problem": SERVICE_NOT_OFFERED.format(provider=profile.name, shown=shown.name)
+        if service and shown and shown.public_id != service
+        else "",
+        "day": chosen,
+        "day_problem": day_problem,
+        "day_times": await service_day_times(shown.id, chosen, now=clock.now(), zone=settings.city.zone)
+        if shown and chosen
+        else [],
     }
-    return Rendered(render_fragment(request, "catalog/_provider_page.html", context), context)
+    return Rendered(render_fragment(request, template, context), context)
 
 
 @get("/providers/{slug:str}", name="provider")
@@ -184,25 +206,30 @@ async def provider_page(
     settings: SettingsDep,
     clock: ClockDep,
     service: Annotated[str | None, QueryParameter(name="service")] = None,
-) -> Template:
-    """The public page; ``?service=`` chooses whose free times the "next days" strip shows."""
+    day: Annotated[str | None, QueryParameter(name="day")] = None,
+) -> Template | Response:
+    """The public page; ``?service=`` chooses whose free times the "next days" strip shows, and
+    ``?day=`` opens one day's free times under it. With htmx, a tap on either gets only the days."""
     now = clock.now()
-    days_service = service if service and is_slug(service) else None
-
-    public_page = partial(_provider_article, request, slug, clock, settings, days_service)
+    days_only = wants_fragment(request)
+    template = "catalog/_provider_days.html" if days_only else "catalog/_provider_page.html"
+    public_page = partial(_provider_article, request, slug, clock, settings, service, day, template=template)
     user = request.scope.get("user")
     if user is None or user.role is Role.resident:
         # What every resident sees alike; owners and administrators may see more (see below).
-        key = f"{request.url.path}?service={days_service}" if days_service else request.url.path
+        key = f"{template}:{request.url.path}?service={service or ''}&day={day or ''}"
         rendered = await shared_fragment(request, public_page, now=now, key=key)
     else:
         rendered = await public_page()
+    if days_only:
+        return fragment_response(rendered.html)
     profile = rendered.context["provider"]
     if profile.is_verified and not profile.is_suspended and not rendered.context["is_owner"]:
         _views(request).page_viewed(profile.id, now)
     return Template(
         template_name="catalog/provider.html",
         context={**rendered.context, "article": Markup(rendered.html)},  # noqa: S704 - our own rendering
+        headers={"vary": "HX-Request"},
     )
 
 

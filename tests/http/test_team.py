@@ -370,9 +370,9 @@ async def test_the_provider_page_shows_the_next_days_of_the_chosen_service(clien
     shop = await business(client)
     tap, drain = shop["services"]
     page = await client.get("/providers/fontaneria-russafa", params={"service": drain["public_id"]})
-    assert f"/book/{drain['public_id']}?day=2026-11-23" in page.text
+    assert f"?service={drain['public_id']}&amp;day=2026-11-23#days" in page.text
     odd = await client.get("/providers/fontaneria-russafa", params={"service": "<b>"})
-    assert odd.status_code == 200 and f"/book/{tap['public_id']}?day=2026-11-23" in odd.text
+    assert odd.status_code == 200 and f"?service={tap['public_id']}&amp;day=2026-11-23#days" in odd.text
 
 
 async def test_a_buffer_longer_than_the_offered_choices_is_refused_on_the_hours_form(client):
