@@ -23,8 +23,8 @@
     var list = strip.querySelector(".day-strip-days");
     var earlier = arrow(list, -1, "Earlier days", "‹");
     var later = arrow(list, 1, "Later days", "›");
-    strip.insertBefore(earlier, list);
-    strip.appendChild(later);
+    strip.insertBefore(later, list);
+    strip.insertBefore(earlier, later);
     var update = function () {
       var end = list.scrollWidth - list.clientWidth - 1;
       earlier.setAttribute("aria-disabled", String(list.scrollLeft <= 0));
