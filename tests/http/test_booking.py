@@ -167,6 +167,9 @@ async def test_moving_a_booking_to_another_time(client):
     booking_url = await _confirmed_booking(client, url)
     page = await client.get(f"{booking_url}/reschedule", params={"day": "2026-11-26"})
     assert "Now booked for <strong>Wednesday 25 November, 09:00</strong>" in page.text
+    # The same day strip as the booking page (tests/http/test_day_strips.py), with its arrows' script.
+    assert re.search(r'<a href="\?day=2026-11-26"[^>]*aria-current="date"', page.text)
+    assert "/static/js/day-strip.js" in page.text
     new_time = first_time(page.text)
     moved = await post_form(client, f"{booking_url}/reschedule", {"starts_at": new_time, "day": "2026-11-26"})
     assert moved.status_code == 303
